@@ -1,0 +1,311 @@
+"""Find every reused passage between two fingerprinted documents.
+
+The aligner follows Sanchez-Perez, Sidorov & Gelbukh (PAN 2014, "A Winning Approach to
+Text Alignment…"): sentence pairs are *seeded* when they are similar, seeds are
+*extended* into passages by clustering them by proximity in both documents, and
+passages are *filtered* by the similarity of the whole fragments. Three changes make it
+fit news and spun text:
+
+* seeds come from lexical evidence (tf-isf cosine and Dice of content stems, as in the
+  paper) **or** from a sentence-embedding cosine backed by a little lexical evidence,
+  which is what lets synonym-spun sentences ("user data" → "consumer information") in;
+* extension treats a paragraph as the unit that may be rewritten in any order, while a
+  passage that spans paragraphs must follow the source forwards (passim's monotone
+  chains), so a verbatim quote and the spun paragraph after it stay two passages;
+* one source sentence may seed several derived sentences far apart, so a quotation
+  reused twice (once verbatim, once spun) yields two passages.
+
+Roles: ``a`` is treated as the possible source and ``b`` as the possible derived text;
+clusters are built along ``b`` so each derived character belongs to at most one passage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from .config import AlignConfig
+from .fingerprint import Fingerprint
+from .records import Span
+
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceSimilarity:
+    """Sentence-by-sentence similarity matrices, shape (sentences of a, sentences of b)."""
+
+    cosine: FloatArray  # tf-isf cosine of content stems
+    dice: FloatArray  # Dice coefficient of content-stem sets
+    semantic: FloatArray | None  # embedding cosine, when a model is available
+    weights_a: sparse.csr_matrix  # tf-isf sentence vectors, for whole-fragment similarity
+    weights_b: sparse.csr_matrix
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A passage before classification: sentence ranges (inclusive) and char spans."""
+
+    source_sentences: tuple[int, int]
+    derived_sentences: tuple[int, int]
+    source_span: Span
+    derived_span: Span
+    score: float
+    #: The seeds behind the passage: (source sentence, derived sentence, strength).
+    links: tuple[tuple[int, int, float], ...] = ()
+
+
+@dataclass(slots=True)
+class _Cluster:
+    seeds: list[tuple[int, int, float]]
+
+    @property
+    def i_range(self) -> tuple[int, int]:
+        return min(s[0] for s in self.seeds), max(s[0] for s in self.seeds)
+
+    @property
+    def j_range(self) -> tuple[int, int]:
+        return min(s[1] for s in self.seeds), max(s[1] for s in self.seeds)
+
+    @property
+    def weight(self) -> float:
+        return sum(s[2] for s in self.seeds)
+
+
+def _stem_matrix(fp: Fingerprint, vocab: dict[str, int]) -> sparse.csr_matrix:
+    """Sentence × stem count matrix over content words of body sentences."""
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, (a, b) in enumerate(fp.sentence_tokens):
+        if not fp.sentence_in_body[i]:
+            continue
+        for t in range(int(a), int(b)):
+            if fp.content[t]:
+                rows.append(i)
+                cols.append(vocab.setdefault(fp.stems[t], len(vocab)))
+    data = np.ones(len(rows), dtype=np.float32)
+    return sparse.csr_matrix(
+        (data, (rows, cols)), shape=(fp.n_sentences, max(len(vocab), 1)), dtype=np.float32
+    )
+
+
+def sentence_similarity(
+    a: Fingerprint,
+    b: Fingerprint,
+    *,
+    embeddings_a: FloatArray | None = None,
+    embeddings_b: FloatArray | None = None,
+) -> SentenceSimilarity:
+    """Lexical (and, given embeddings, semantic) similarity of every sentence pair."""
+    vocab: dict[str, int] = {}
+    ma = _stem_matrix(a, vocab)
+    mb = _stem_matrix(b, vocab)
+    width = max(len(vocab), 1)
+    ma.resize((ma.shape[0], width))
+    mb.resize((mb.shape[0], width))
+    # tf-isf: inverse *sentence* frequency over both documents down-weights words that
+    # are everywhere in this pair without needing a stopword list for them.
+    n_sent = max(ma.shape[0] + mb.shape[0], 1)
+    sf = np.asarray((ma > 0).sum(axis=0) + (mb > 0).sum(axis=0), dtype=np.float32).ravel()
+    isf = np.log1p(n_sent / np.maximum(sf, 1.0)).astype(np.float32)
+    ta = ma.multiply(isf[None, :]).tocsr()
+    tb = mb.multiply(isf[None, :]).tocsr()
+    wa = _l2_rows(ta)
+    wb = _l2_rows(tb)
+    cosine = np.asarray((wa @ wb.T).todense(), dtype=np.float32)
+    ba = (ma > 0).astype(np.float32)
+    bb = (mb > 0).astype(np.float32)
+    inter = np.asarray((ba @ bb.T).todense(), dtype=np.float32)
+    la = np.asarray(ba.sum(axis=1), dtype=np.float32).ravel()
+    lb = np.asarray(bb.sum(axis=1), dtype=np.float32).ravel()
+    denom = la[:, None] + lb[None, :]
+    dice = np.divide(2 * inter, denom, out=np.zeros_like(inter), where=denom > 0)
+    semantic = None
+    if embeddings_a is not None and embeddings_b is not None:
+        semantic = (embeddings_a @ embeddings_b.T).astype(np.float32)
+        body = np.outer(a.sentence_in_body, b.sentence_in_body)
+        semantic = np.where(body, semantic, 0.0).astype(np.float32)
+    return SentenceSimilarity(
+        cosine=cosine, dice=dice, semantic=semantic, weights_a=ta, weights_b=tb
+    )
+
+
+def _l2_rows(m: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1), dtype=np.float32)).ravel()
+    inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    return sparse.diags(inv) @ m
+
+
+def seed_scores(sim: SentenceSimilarity, config: AlignConfig) -> FloatArray:
+    """Seed strength per sentence pair (0 where the pair is not a seed)."""
+    lexical = (sim.cosine >= config.seed_cosine) & (sim.dice >= config.seed_dice)
+    score = np.where(lexical, np.maximum(sim.cosine, sim.dice), 0.0)
+    if sim.semantic is not None:
+        sem = sim.semantic
+        semantic = ((sem >= config.seed_semantic) & (sim.dice > 0)) | (
+            (sem >= config.seed_semantic_weak) & (sim.dice >= config.seed_dice_weak)
+        )
+        # Meaning and wording both count: of two source sentences that paraphrase the
+        # same derived one, the one that also shares its words is its counterpart.
+        both = (sem + np.maximum(sim.cosine, sim.dice)) / 2
+        score = np.where(semantic | lexical, np.maximum(both, 0.01), 0.0)
+    return score.astype(np.float32)
+
+
+def align(
+    a: Fingerprint,
+    b: Fingerprint,
+    *,
+    config: AlignConfig,
+    embeddings_a: FloatArray | None = None,
+    embeddings_b: FloatArray | None = None,
+) -> list[Match]:
+    """Reused passages between ``a`` (possible source) and ``b`` (possible derived text)."""
+    if a.n_sentences == 0 or b.n_sentences == 0:
+        return []
+    sim = sentence_similarity(a, b, embeddings_a=embeddings_a, embeddings_b=embeddings_b)
+    scores = seed_scores(sim, config)
+    seeds = _prune_seeds(scores, config.seed_margin)
+    clusters = _extend(seeds, b, config)
+    matches = [_to_match(c, a, b, sim) for c in clusters]
+    return [
+        m
+        for m in matches
+        if m.score >= config.min_fragment_similarity
+        and m.source_span[1] - m.source_span[0] >= config.min_passage_chars
+        and m.derived_span[1] - m.derived_span[0] >= config.min_passage_chars
+    ]
+
+
+def _prune_seeds(scores: FloatArray, margin: float) -> list[tuple[int, int, float]]:
+    """Keep, for each derived sentence, the seeds close to its best one.
+
+    A derived sentence that merges two source sentences scores similarly with both; a
+    derived sentence that merely shares a phrase with a distant source sentence scores
+    far below its true counterpart, and that weaker link would drag passages apart.
+    """
+    best = scores.max(axis=0) if scores.size else np.zeros(0, dtype=np.float32)
+    ii, jj = np.nonzero(scores > 0)
+    return [
+        (int(i), int(j), float(scores[i, j]))
+        for i, j in zip(ii, jj, strict=True)
+        if scores[i, j] >= best[j] - margin
+    ]
+
+
+def _extend(
+    seeds: list[tuple[int, int, float]], b: Fingerprint, config: AlignConfig
+) -> list[_Cluster]:
+    gap = config.max_gap_sentences
+    by_para: dict[int, list[tuple[int, int, float]]] = {}
+    for s in seeds:
+        by_para.setdefault(int(b.sentence_paragraph[s[1]]), []).append(s)
+    clusters: list[_Cluster] = []
+    for para in sorted(by_para):
+        clusters.extend(_cluster_paragraph(by_para[para], gap))
+    clusters.sort(key=lambda c: c.j_range)
+    merged: list[_Cluster] = []
+    for c in clusters:
+        if merged and _continues(merged[-1], c, gap):
+            merged[-1].seeds.extend(c.seeds)
+        else:
+            merged.append(c)
+    return _resolve_derived_overlaps(merged)
+
+
+def _cluster_paragraph(seeds: list[tuple[int, int, float]], gap: int) -> list[_Cluster]:
+    """Within one derived paragraph: group seeds whose source sentences are close."""
+    seeds = sorted(seeds)
+    groups: list[list[tuple[int, int, float]]] = [[seeds[0]]]
+    for s in seeds[1:]:
+        if s[0] - groups[-1][-1][0] <= gap + 1:
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    clusters = [_Cluster(g) for g in groups]
+    # Each derived sentence goes to the group where its seeds weigh most.
+    owner: dict[int, tuple[float, int]] = {}
+    for k, c in enumerate(clusters):
+        per_j: dict[int, float] = {}
+        for _, j, w in c.seeds:
+            per_j[j] = per_j.get(j, 0.0) + w
+        for j, w in per_j.items():
+            if j not in owner or w > owner[j][0]:
+                owner[j] = (w, k)
+    out = []
+    for k, c in enumerate(clusters):
+        kept = [s for s in c.seeds if owner[s[1]][1] == k]
+        if kept:
+            out.append(_Cluster(kept))
+    return out
+
+
+def _continues(prev: _Cluster, nxt: _Cluster, gap: int) -> bool:
+    """``nxt`` carries on the passage of ``prev`` in both texts, forwards."""
+    pi0, pi1 = prev.i_range
+    _, pj1 = prev.j_range
+    ni0, _ = nxt.i_range
+    nj0, _ = nxt.j_range
+    return 0 < nj0 - pj1 <= gap + 1 and pi0 <= ni0 and 0 <= ni0 - pi1 <= gap + 1
+
+
+def _resolve_derived_overlaps(clusters: list[_Cluster]) -> list[_Cluster]:
+    """Derived ranges must not overlap: the heavier cluster keeps contested sentences."""
+    kept: list[_Cluster] = []
+    for c in sorted(clusters, key=lambda c: -c.weight):
+        taken = [k.j_range for k in kept]
+        seeds = [s for s in c.seeds if not any(lo <= s[1] <= hi for lo, hi in taken)]
+        if not seeds:
+            continue
+        cand = _Cluster(seeds)
+        lo, hi = cand.j_range
+        if any(not (hi < klo or lo > khi) for klo, khi in taken):
+            # Interleaved with a heavier passage: keep only the part before it.
+            limit = min(klo for klo, khi in taken if klo > lo)
+            seeds = [s for s in seeds if s[1] < limit]
+            if not seeds:
+                continue
+            cand = _Cluster(seeds)
+        kept.append(cand)
+    return sorted(kept, key=lambda c: c.j_range)
+
+
+def core_source_range(links: list[tuple[int, int, float]]) -> tuple[int, int]:
+    """Source sentences a group of links stands for.
+
+    Each derived sentence's best link marks the core; weaker links count only where
+    they touch it, so a distant source sentence that merely says something similar
+    (a paraphrase of the same quotation elsewhere in the source) does not stretch
+    the passage over everything in between.
+    """
+    best: dict[int, tuple[float, int]] = {}
+    for i, j, w in links:
+        if j not in best or w > best[j][0]:
+            best[j] = (w, i)
+    lo = min(i for _, i in best.values())
+    hi = max(i for _, i in best.values())
+    for i in sorted({i for i, _, _ in links}):
+        if lo - 1 <= i <= hi + 1:
+            lo, hi = min(lo, i), max(hi, i)
+    return lo, hi
+
+
+def _to_match(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity) -> Match:
+    i0, i1 = core_source_range(c.seeds)
+    j0, j1 = c.j_range
+    va = np.asarray(sim.weights_a[i0 : i1 + 1].sum(axis=0), dtype=np.float32).ravel()
+    vb = np.asarray(sim.weights_b[j0 : j1 + 1].sum(axis=0), dtype=np.float32).ravel()
+    norm = float(np.linalg.norm(va) * np.linalg.norm(vb))
+    fragment_cos = float(va @ vb) / norm if norm > 0 else 0.0
+    score = max(fragment_cos, float(np.mean([s[2] for s in c.seeds])))
+    return Match(
+        source_sentences=(i0, i1),
+        derived_sentences=(j0, j1),
+        source_span=a.span_of_sentences(i0, i1),
+        derived_span=b.span_of_sentences(j0, j1),
+        score=min(score, 1.0),
+        links=tuple(sorted(c.seeds, key=lambda s: (s[1], s[0]))),
+    )

@@ -1,0 +1,213 @@
+"""Name the kind of each aligned passage and compute its token-level edits.
+
+Kinds: ``verbatim`` / ``near-verbatim`` / ``paraphrase`` by the share of tokens kept in
+order; when the passage is a quotation in both texts, ``shared-quote`` (both cite the
+speaker's same words) or ``altered-quote`` (the wording of the quotation differs — a
+spinner's fingerprint, since reporters do not reword quotes). A passage that runs over
+a quotation and ordinary reporting is split where its quote status changes, so each
+piece is named for what it is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Indel, Levenshtein
+
+from .align import Match, core_source_range
+from .config import ClassifyConfig
+from .fingerprint import Fingerprint
+from .records import Kind, Op, Passage, Span, TokenEdit
+
+_LINE = re.compile(r"[^\r\n]+")
+_OPENING = frozenset("“„«\x1c")
+_CLOSING = frozenset("”»\x1d")
+_AMBIGUOUS = frozenset('"″')
+
+
+def quotation_spans(text: str) -> list[Span]:
+    """Spans of text inside quotation marks (the marks included), paragraph by paragraph.
+
+    A closing mark with no opening one in its paragraph closes a quotation that started
+    at the paragraph's start (copy-pasters often drop the opening mark); an opening
+    mark never closed runs to the paragraph's end (news style for quotes that continue
+    into the next paragraph).
+    """
+    spans: list[Span] = []
+    for line in _LINE.finditer(text):
+        start, end = line.span()
+        open_at: int | None = None
+        for k in range(start, end):
+            ch = text[k]
+            if ch in _OPENING or (ch in _AMBIGUOUS and open_at is None and _opens(text, k)):
+                if open_at is None:
+                    open_at = k
+            elif ch in _CLOSING or ch in _AMBIGUOUS:
+                spans.append((start if open_at is None else open_at, k + 1))
+                open_at = None
+        if open_at is not None:
+            spans.append((open_at, end))
+    return spans
+
+
+def _opens(text: str, k: int) -> bool:
+    """A straight quote opens when it follows a space or line start and precedes a word."""
+    before = text[k - 1] if k > 0 else " "
+    after = text[k + 1] if k + 1 < len(text) else " "
+    return (before.isspace() or before in "([—–-:") and not after.isspace()
+
+
+def _inside(span: Span, regions: list[Span]) -> int:
+    s, e = span
+    return sum(max(0, min(e, re_) - max(s, rs)) for rs, re_ in regions)
+
+
+def _token_range(fp: Fingerprint, first: int, last: int) -> tuple[int, int]:
+    return int(fp.sentence_tokens[first, 0]), int(fp.sentence_tokens[last, 1])
+
+
+def token_edits(
+    a: Fingerprint, a_tokens: tuple[int, int], b: Fingerprint, b_tokens: tuple[int, int]
+) -> tuple[TokenEdit, ...]:
+    """Token-level edit script from ``a``'s tokens to ``b``'s, as character spans."""
+    wa = a.words[a_tokens[0] : a_tokens[1]]
+    wb = b.words[b_tokens[0] : b_tokens[1]]
+    edits: list[TokenEdit] = []
+    for op in Levenshtein.opcodes(wa, wb):
+        sa = _chars(a, a_tokens[0] + op.src_start, a_tokens[0] + op.src_end)
+        sb = _chars(b, b_tokens[0] + op.dest_start, b_tokens[0] + op.dest_end)
+        edits.append(TokenEdit(Op(op.tag), sa, sb))
+    return tuple(edits)
+
+
+def _chars(fp: Fingerprint, first: int, end: int) -> Span:
+    """Character span of tokens ``[first, end)``; empty spans sit where the gap is."""
+    if end > first:
+        return int(fp.token_spans[first, 0]), int(fp.token_spans[end - 1, 1])
+    if first < len(fp.token_spans):
+        pos = int(fp.token_spans[first, 0])
+    else:
+        pos = int(fp.token_spans[-1, 1]) if len(fp.token_spans) else 0
+    return pos, pos
+
+
+def _quoted_words(fp: Fingerprint, tokens: tuple[int, int], regions: list[Span]) -> list[str]:
+    return [
+        fp.words[t]
+        for t in range(*tokens)
+        if _inside((int(fp.token_spans[t, 0]), int(fp.token_spans[t, 1])), regions)
+    ]
+
+
+def _kind(
+    a: Fingerprint,
+    a_tokens: tuple[int, int],
+    b: Fingerprint,
+    b_tokens: tuple[int, int],
+    quotes_a: list[Span],
+    quotes_b: list[Span],
+    config: ClassifyConfig,
+) -> tuple[Kind, float]:
+    wa = a.words[a_tokens[0] : a_tokens[1]]
+    wb = b.words[b_tokens[0] : b_tokens[1]]
+    kept = Indel.normalized_similarity(wa, wb)
+    span_a = _chars(a, *a_tokens)
+    span_b = _chars(b, *b_tokens)
+    quoted_a = _inside(span_a, quotes_a) >= config.quoted_share * (span_a[1] - span_a[0])
+    quoted_b = _inside(span_b, quotes_b) >= config.quoted_share * (span_b[1] - span_b[0])
+    if quoted_a and quoted_b:
+        same = Indel.normalized_similarity(
+            _quoted_words(a, a_tokens, quotes_a), _quoted_words(b, b_tokens, quotes_b)
+        )
+        return (Kind.SHARED_QUOTE if same >= config.near_verbatim else Kind.ALTERED_QUOTE), kept
+    if kept >= config.verbatim:
+        return Kind.VERBATIM, kept
+    if kept >= config.near_verbatim:
+        return Kind.NEAR_VERBATIM, kept
+    return Kind.PARAPHRASE, kept
+
+
+def classify(
+    matches: list[Match], a: Fingerprint, b: Fingerprint, *, config: ClassifyConfig
+) -> list[Passage]:
+    """Turn aligned matches into named passages (``a`` is the source, ``b`` derived)."""
+    quotes_a = quotation_spans(a.doc.text)
+    quotes_b = quotation_spans(b.doc.text)
+    passages: list[Passage] = []
+    for m in matches:
+        merged: list[_Piece] = []
+        for (i0, i1), (j0, j1), score in _split_by_paragraph(m, b):
+            ta, tb = _token_range(a, i0, i1), _token_range(b, j0, j1)
+            kind, kept = _kind(a, ta, b, tb, quotes_a, quotes_b, config)
+            piece = _Piece(i0, i1, j0, j1, kind, max(kept, score))
+            if merged and _same_family(merged[-1].kind, kind):
+                merged[-1].absorb(piece)
+            else:
+                merged.append(piece)
+        for p in merged:
+            ta, tb = _token_range(a, p.i0, p.i1), _token_range(b, p.j0, p.j1)
+            kind, kept = _kind(a, ta, b, tb, quotes_a, quotes_b, config)
+            passages.append(
+                Passage(
+                    source_span=a.span_of_sentences(p.i0, p.i1),
+                    derived_span=b.span_of_sentences(p.j0, p.j1),
+                    kind=kind,
+                    similarity=float(min(1.0, max(kept, p.score))),
+                    edits=token_edits(a, ta, b, tb),
+                )
+            )
+    return passages
+
+
+@dataclass(slots=True)
+class _Piece:
+    """A run of derived paragraphs of one match, with its source sentence range."""
+
+    i0: int
+    i1: int
+    j0: int
+    j1: int
+    kind: Kind
+    score: float
+
+    def absorb(self, other: _Piece) -> None:
+        self.i0 = min(self.i0, other.i0)
+        self.i1 = max(self.i1, other.i1)
+        self.j1 = other.j1
+        self.score = max(self.score, other.score)
+
+
+def _same_family(k1: Kind, k2: Kind) -> bool:
+    """Reporting pieces of adjacent paragraphs join; a quotation always stands alone."""
+    quote = {Kind.SHARED_QUOTE, Kind.ALTERED_QUOTE}
+    return k1 not in quote and k2 not in quote
+
+
+def _split_by_paragraph(
+    m: Match, b: Fingerprint
+) -> list[tuple[tuple[int, int], tuple[int, int], float]]:
+    """The match's pieces, one per derived paragraph, with their own source ranges."""
+    if not m.links:
+        return [(m.source_sentences, m.derived_sentences, m.score)]
+    groups: dict[int, list[tuple[int, int, float]]] = {}
+    for link in m.links:
+        groups.setdefault(int(b.sentence_paragraph[link[1]]), []).append(link)
+    paras = sorted(groups)
+    out = []
+    for k, p in enumerate(paras):
+        links = groups[p]
+        j0 = min(x[1] for x in links)
+        j1 = max(x[1] for x in links)
+        # Unseeded derived sentences between two paragraphs' seeds stay in the passage.
+        if k + 1 < len(paras):
+            nxt = min(x[1] for x in groups[paras[k + 1]])
+            j1 = max(j1, nxt - 1)
+        out.append(
+            (
+                core_source_range(links),
+                (j0, j1),
+                max(x[2] for x in links),
+            )
+        )
+    return out

@@ -1,0 +1,93 @@
+"""All tunable settings, in one typed object with documented defaults.
+
+Library functions take a ``Config`` (or build the default); no stage hides its own
+literals. Thresholds were tuned on the seed pair, Clough & Stevenson and the PAN 2013
+training corpus, and deliberately left round to avoid fitting one corpus.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class IngestConfig:
+    """How inputs are read."""
+
+    #: Larger files are refused before they are read: no news article is this long.
+    max_bytes: int = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedConfig:
+    """The sentence-embedding model (optional: unspin falls back to lexical evidence)."""
+
+    enabled: bool = True
+    #: "static" (fast distilled MiniLM, default) or "minilm-l3" (paraphrase-MiniLM-L3-v2 ONNX).
+    model: str = "static"
+    batch_size: int = 64
+
+
+@dataclass(frozen=True, slots=True)
+class AlignConfig:
+    """Seeding, extension and filtering of passages (after Sanchez-Perez et al. 2014)."""
+
+    #: A run of this many identical normalised tokens seeds a verbatim match.
+    min_run_tokens: int = 6
+    #: Sentence-pair seed: lexical cosine (tf-isf) and Dice of content stems both above these.
+    seed_cosine: float = 0.30
+    seed_dice: float = 0.30
+    #: Sentence-pair seed from the embedding: cosine above ``seed_semantic`` alone, or above
+    #: ``seed_semantic_weak`` with at least ``seed_dice_weak`` lexical Dice.
+    seed_semantic: float = 0.80
+    seed_semantic_weak: float = 0.62
+    seed_dice_weak: float = 0.15
+    #: Per derived sentence, seeds weaker than its best seed by more than this are dropped.
+    seed_margin: float = 0.2
+    #: Seeds this many sentences apart (on both sides) may join one passage.
+    max_gap_sentences: int = 2
+    #: A passage must be at least this long on both sides (characters).
+    min_passage_chars: int = 40
+    #: A passage's whole-fragment similarity must reach this to be kept.
+    min_fragment_similarity: float = 0.35
+
+
+@dataclass(frozen=True, slots=True)
+class ClassifyConfig:
+    """Thresholds that name the kind of a passage."""
+
+    #: Share of derived tokens equal to the source, in order, for "verbatim".
+    verbatim: float = 0.97
+    #: ... and for "near-verbatim"; below it a passage is a paraphrase.
+    near_verbatim: float = 0.80
+    #: Share of a passage's characters inside quotation marks for it to count as a quotation.
+    quoted_share: float = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceConfig:
+    """Derivation levels (METER: wholly / partially / none), from derived coverage."""
+
+    wholly: float = 0.6
+    partially: float = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Every setting of a run."""
+
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    align: AlignConfig = field(default_factory=AlignConfig)
+    classify: ClassifyConfig = field(default_factory=ClassifyConfig)
+    provenance: ProvenanceConfig = field(default_factory=ProvenanceConfig)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.provenance.partially < self.provenance.wholly <= 1:
+            raise ConfigError("provenance thresholds must satisfy 0 < partially < wholly <= 1")
+        if not 0 < self.classify.near_verbatim < self.classify.verbatim <= 1:
+            raise ConfigError("classify thresholds must satisfy 0 < near_verbatim < verbatim <= 1")
+        if self.align.min_run_tokens < 2:
+            raise ConfigError("align.min_run_tokens must be at least 2")

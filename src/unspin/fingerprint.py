@@ -1,0 +1,212 @@
+"""Turn a document into what the aligner compares: tokens, sentences and paragraphs.
+
+Tokens are words of the normalised text (see ``normalize``), each with the span of the
+original characters it came from; sentences and paragraphs are found on the original
+text, so their spans are exact by construction. Stems (Snowball) and a content-word
+mask feed the lexical similarity; sentence texts feed the embedding model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+import snowballstemmer
+
+from .normalize import Normalized, normalize
+from .records import Document, Span
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+# Function words carry no evidence of reuse; the list is the usual English closed classes.
+STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves s t d ll m re ve also said says would could may might must
+    shall us
+    """.split()
+)
+
+_WORD = re.compile(r"\w+")
+_PARAGRAPH = re.compile(r"[^\r\n]+")
+# A sentence ends at . ! ? or … (possibly followed by closing quotes or brackets) and
+# whitespace, when the next sentence starts with a capital, a digit or an opening quote.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]\x19\x1d]*\s+(?=[\"'“‘«(\[\x18\x1c]?[A-Z0-9À-Ý])")
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof st jr sr no vs etc inc ltd co corp gen col lt sgt rep sen gov
+    jan feb mar apr jun jul aug sep sept oct nov dec fig al approx dept est univ""".split()
+)
+#: Sentences shorter than this many tokens are merged with the next (Sanchez-Perez 2014).
+MIN_SENTENCE_TOKENS = 3
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The Snowball stem of a folded word."""
+    return str(_stemmer.stemWord(word))
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """A document prepared for alignment. Token and sentence spans index ``doc.text``."""
+
+    doc: Document
+    norm: Normalized
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+    token_spans: IntArray  # (n, 2) original character spans
+    content: BoolArray  # (n,) not a stopword, not a bare number
+    sentence_tokens: IntArray  # (m, 2) token ranges [a, b)
+    sentence_spans: IntArray  # (m, 2) original character spans
+    sentence_paragraph: IntArray  # (m,) paragraph number
+    sentence_in_body: BoolArray  # (m,)
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.sentence_tokens)
+
+    def sentence_text(self, i: int) -> str:
+        s, e = self.sentence_spans[i]
+        return " ".join(self.doc.text[s:e].split())
+
+    def span_of_sentences(self, first: int, last: int) -> Span:
+        """Original span from the start of sentence ``first`` to the end of ``last``."""
+        return (int(self.sentence_spans[first, 0]), int(self.sentence_spans[last, 1]))
+
+
+def fingerprint(doc: Document) -> Fingerprint:
+    """Tokenise, stem and segment ``doc`` (pure; cheap enough to recompute per pair)."""
+    norm = normalize(doc.text)
+    words: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for m in _WORD.finditer(norm.text):
+        words.append(m.group())
+        spans.append(norm.to_original(m.span()))
+    token_spans = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    stems = tuple(stem(w) for w in words)
+    content = np.fromiter(
+        (w not in STOPWORDS and not w.isdigit() for w in words), dtype=bool, count=len(words)
+    )
+    segments, paragraphs = _segment(doc.text, doc.body)
+    sent_tokens, sent_spans, sent_para = _assign_tokens(token_spans, segments, paragraphs)
+    in_body = _in_body(sent_spans, doc.body)
+    return Fingerprint(
+        doc=doc,
+        norm=norm,
+        words=tuple(words),
+        stems=stems,
+        token_spans=token_spans,
+        content=content,
+        sentence_tokens=sent_tokens,
+        sentence_spans=sent_spans,
+        sentence_paragraph=sent_para,
+        sentence_in_body=in_body,
+    )
+
+
+def _segment(text: str, body: tuple[Span, ...]) -> tuple[list[Span], list[int]]:
+    """Sentence spans (trimmed of whitespace) and their paragraph numbers.
+
+    Only body text is segmented: a sentence never reaches into a metadata line or a
+    boilerplate block, so no passage can either.
+    """
+    spans: list[Span] = []
+    paras: list[int] = []
+    lines = [m.span() for m in _PARAGRAPH.finditer(text)]
+    pieces = [
+        (p_no, max(ls, bs), min(le, be))
+        for p_no, (ls, le) in enumerate(lines)
+        for bs, be in body
+        if max(ls, bs) < min(le, be)
+    ]
+    for p_no, p_start, p_end in pieces:
+        cut = p_start
+        for m in _SENTENCE_END.finditer(text, p_start, p_end):
+            if _ends_with_abbreviation(text, cut, m.start()):
+                continue
+            end = m.end()
+            spans.append((cut, end))
+            paras.append(p_no)
+            cut = end
+        spans.append((cut, p_end))
+        paras.append(p_no)
+    trimmed: list[Span] = []
+    keep_paras: list[int] = []
+    for (s, e), p in zip(spans, paras, strict=True):
+        seg = text[s:e]
+        stripped = seg.strip()
+        if not stripped:
+            continue
+        lead = len(seg) - len(seg.lstrip())
+        trimmed.append((s + lead, s + lead + len(stripped)))
+        keep_paras.append(p)
+    return trimmed, keep_paras
+
+
+def _ends_with_abbreviation(text: str, start: int, dot: int) -> bool:
+    m = re.search(r"(\w+)$", text[max(start, dot - 12) : dot])
+    if not m:
+        return False
+    word = m.group(1)
+    # A single capital letter before a dot is an initial ("John F. Kennedy").
+    return word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
+
+
+def _assign_tokens(
+    token_spans: IntArray, sent_spans: list[Span], sent_para: list[int]
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Token ranges per sentence; sentences with no token vanish, short ones merge forward."""
+    if not sent_spans or len(token_spans) == 0:
+        empty = np.zeros((0, 2), dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0, dtype=np.int64)
+    starts = np.asarray([s for s, _ in sent_spans], dtype=np.int64)
+    # Each token belongs to the last sentence starting at or before it.
+    owner = np.searchsorted(starts, token_spans[:, 0], side="right") - 1
+    owner = np.clip(owner, 0, len(sent_spans) - 1)
+    ranges: list[list[int]] = []
+    spans: list[list[int]] = []
+    paras: list[int] = []
+    bounds = np.searchsorted(owner, np.arange(len(sent_spans) + 1), side="left")
+    for i, (s, e) in enumerate(sent_spans):
+        a, b = int(bounds[i]), int(bounds[i + 1])
+        if a == b:
+            continue
+        # Merge a short sentence into the previous one of the same paragraph when that
+        # one is short too, otherwise keep it (merging forward happens below).
+        if (
+            ranges
+            and paras[-1] == sent_para[i]
+            and ranges[-1][1] - ranges[-1][0] < (MIN_SENTENCE_TOKENS)
+        ):
+            ranges[-1][1] = b
+            spans[-1][1] = e
+            continue
+        ranges.append([a, b])
+        spans.append([s, e])
+        paras.append(sent_para[i])
+    return (
+        np.asarray(ranges, dtype=np.int64).reshape(-1, 2),
+        np.asarray(spans, dtype=np.int64).reshape(-1, 2),
+        np.asarray(paras, dtype=np.int64),
+    )
+
+
+def _in_body(sent_spans: IntArray, body: tuple[Span, ...]) -> BoolArray:
+    """A sentence is body text when most of its characters lie inside body spans."""
+    out = np.zeros(len(sent_spans), dtype=bool)
+    for i, (s, e) in enumerate(sent_spans):
+        inside = sum(max(0, min(e, be) - max(s, bs)) for bs, be in body)
+        out[i] = inside * 2 >= (e - s)
+    return out

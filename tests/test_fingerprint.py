@@ -1,0 +1,50 @@
+"""Tokens and sentences keep exact spans into the original text."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from unspin.fingerprint import fingerprint
+from unspin.ingest import load_document
+from unspin.records import Document
+
+from .conftest import EXAMPLES
+
+
+def test_seed_sentences_are_real_sentences() -> None:
+    doc = load_document(EXAMPLES / "000_404ac855c4996d3e.txt")
+    fp = fingerprint(doc)
+    sentences = [fp.sentence_text(i) for i in range(fp.n_sentences)]
+    # "the US" must not end a sentence, the metadata line is not body text,
+    # and the image credit is boilerplate, so it is no sentence either.
+    assert sentences[0].startswith("As the relations between the United States")
+    assert 'The US itself is the top threat to global cybersecurity," Wenbin said.' in sentences
+    assert not any("IMAGE" in s for s in sentences)
+
+
+def test_initialisms_and_abbreviations_do_not_split() -> None:
+    fp = fingerprint(Document("x", "Mr. Smith met the U.S. envoy. He left."))
+    assert [fp.sentence_text(i) for i in range(fp.n_sentences)] == [
+        "Mr. Smith met the U.S. envoy.",
+        "He left.",
+    ]
+    assert "us" in fp.words
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=200)
+def test_spans_are_inside_the_text_and_ordered(text: str) -> None:
+    fp = fingerprint(Document("x", text))
+    n = len(text)
+    for s, e in fp.token_spans:
+        assert 0 <= s < e <= n
+    for k, (s, e) in enumerate(fp.sentence_spans):
+        assert 0 <= s < e <= n
+        a, b = fp.sentence_tokens[k]
+        assert a < b
+        # A sentence's tokens lie inside it.
+        assert s <= fp.token_spans[a, 0] and fp.token_spans[b - 1, 1] <= e
+    assert all(
+        fp.sentence_spans[k, 1] <= fp.sentence_spans[k + 1, 0] for k in range(fp.n_sentences - 1)
+    )
