@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 import os
 import platform
@@ -260,7 +261,7 @@ def best_threshold(scores: Sequence[float], actual: Sequence[bool]) -> dict[str,
     if not scores:
         return {"threshold": None, "accuracy": None}
     values = sorted(set(scores))
-    candidates = [values[0]] + [(lo + hi) / 2 for lo, hi in zip(values, values[1:], strict=False)]
+    candidates = [values[0]] + [(lo + hi) / 2 for lo, hi in itertools.pairwise(values)]
     candidates.append(values[-1] + 1e-9)
     best_t, best_acc = candidates[0], -1.0
     for t in candidates:

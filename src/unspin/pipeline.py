@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,22 +18,33 @@ from .provenance import coverage, derivation, direction
 from .records import Comparison, Document, PairReport, Passage
 
 
-def _embed(fp: Fingerprint, embedder: Embedder | None) -> FloatArray | None:
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A document made ready for alignment once, to be aligned against many others."""
+
+    fingerprint: Fingerprint
+    embeddings: FloatArray | None
+
+
+def prepare(doc: Document, embedder: Embedder | None) -> Prepared:
+    """Fingerprint ``doc`` and embed its sentences (when a model is given)."""
+    fp = fingerprint(doc)
     if embedder is None:
-        return None
+        return Prepared(fp, None)
     sentences = [fp.sentence_text(i) for i in range(fp.n_sentences)]
-    return np.asarray(embedder.encode(sentences), dtype=np.float32)
+    return Prepared(fp, np.asarray(embedder.encode(sentences), dtype=np.float32))
 
 
-def _passages(
-    src: Fingerprint,
-    der: Fingerprint,
-    e_src: FloatArray | None,
-    e_der: FloatArray | None,
-    config: Config,
-) -> list[Passage]:
-    matches = align(src, der, config=config.align, embeddings_a=e_src, embeddings_b=e_der)
-    return classify(matches, src, der, config=config.classify)
+def align_prepared(source: Prepared, derived: Prepared, *, config: Config) -> list[Passage]:
+    """Passages of ``derived`` reused from ``source``, roles fixed (no direction step)."""
+    matches = align(
+        source.fingerprint,
+        derived.fingerprint,
+        config=config.align,
+        embeddings_a=source.embeddings,
+        embeddings_b=derived.embeddings,
+    )
+    return classify(matches, source.fingerprint, derived.fingerprint, config=config.classify)
 
 
 def compare(
@@ -60,16 +72,15 @@ def compare(
     config = config or Config()
     if embedder is None and use_model:
         embedder = load_embedder(config.embed)
-    fa, fb = fingerprint(a), fingerprint(b)
-    ea, eb = _embed(fa, embedder), _embed(fb, embedder)
-    passages = _passages(fa, fb, ea, eb, config)
+    pa, pb = prepare(a, embedder), prepare(b, embedder)
+    passages = align_prepared(pa, pb, config=config)
     a_is_source, how = direction(a, b, passages)
     if a_is_source:
         src, der = a, b
     else:
         # Passages are clustered along the derived text, so align again in that role.
         src, der = b, a
-        passages = _passages(fb, fa, eb, ea, config)
+        passages = align_prepared(pb, pa, config=config)
     pairs: tuple[PairReport, ...] = ()
     if passages:
         der_cov = coverage(der, [p.derived_span for p in passages])
