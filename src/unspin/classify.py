@@ -67,6 +67,11 @@ def _token_range(fp: Fingerprint, first: int, last: int) -> tuple[int, int]:
     return int(fp.sentence_tokens[first, 0]), int(fp.sentence_tokens[last, 1])
 
 
+#: A replaced run longer than this (in tokens, either side) is rewriting, not a synonym
+#: swap: it is reported as a deletion plus an insertion.
+MAX_SUBSTITUTION_TOKENS = 3
+
+
 def token_edits(
     a: Fingerprint, a_tokens: tuple[int, int], b: Fingerprint, b_tokens: tuple[int, int]
 ) -> tuple[TokenEdit, ...]:
@@ -77,7 +82,33 @@ def token_edits(
     for op in Levenshtein.opcodes(wa, wb):
         sa = _chars(a, a_tokens[0] + op.src_start, a_tokens[0] + op.src_end)
         sb = _chars(b, b_tokens[0] + op.dest_start, b_tokens[0] + op.dest_end)
-        edits.append(TokenEdit(Op(op.tag), sa, sb))
+        long_run = max(op.src_end - op.src_start, op.dest_end - op.dest_start)
+        if op.tag == "replace" and long_run > MAX_SUBSTITUTION_TOKENS:
+            edits.append(TokenEdit(Op.DELETE, sa, (sb[0], sb[0])))
+            edits.append(TokenEdit(Op.INSERT, (sa[1], sa[1]), sb))
+        else:
+            edits.append(TokenEdit(Op(op.tag), sa, sb))
+    return tuple(edits)
+
+
+def sentence_edits(
+    a: Fingerprint, b: Fingerprint, links: list[tuple[int, int, float]]
+) -> tuple[TokenEdit, ...]:
+    """Edits of a reworded passage, each derived sentence against its best source sentence.
+
+    Diffing a reordered paragraph as one sequence pairs unrelated words; diffing each
+    sentence with the one it was rewritten from marks the real substitutions.
+    """
+    best: dict[int, tuple[float, int]] = {}
+    for i, j, w in links:
+        if j not in best or w > best[j][0]:
+            best[j] = (w, i)
+    edits: list[TokenEdit] = []
+    for j in sorted(best):
+        i = best[j][1]
+        ta = (int(a.sentence_tokens[i, 0]), int(a.sentence_tokens[i, 1]))
+        tb = (int(b.sentence_tokens[j, 0]), int(b.sentence_tokens[j, 1]))
+        edits.extend(token_edits(a, ta, b, tb))
     return tuple(edits)
 
 
@@ -137,10 +168,10 @@ def classify(
     passages: list[Passage] = []
     for m in matches:
         merged: list[_Piece] = []
-        for (i0, i1), (j0, j1), score in _split_by_paragraph(m, b):
+        for (i0, i1), (j0, j1), score, links in _split_by_paragraph(m, b):
             ta, tb = _token_range(a, i0, i1), _token_range(b, j0, j1)
             kind, kept = _kind(a, ta, b, tb, quotes_a, quotes_b, config)
-            piece = _Piece(i0, i1, j0, j1, kind, max(kept, score))
+            piece = _Piece(i0, i1, j0, j1, kind, max(kept, score), links)
             if merged and _same_family(merged[-1].kind, kind):
                 merged[-1].absorb(piece)
             else:
@@ -154,7 +185,11 @@ def classify(
                     derived_span=b.span_of_sentences(p.j0, p.j1),
                     kind=kind,
                     similarity=float(min(1.0, max(kept, p.score))),
-                    edits=token_edits(a, ta, b, tb),
+                    edits=(
+                        token_edits(a, ta, b, tb)
+                        if kept >= config.near_verbatim or not p.links
+                        else sentence_edits(a, b, p.links)
+                    ),
                 )
             )
     return passages
@@ -170,12 +205,14 @@ class _Piece:
     j1: int
     kind: Kind
     score: float
+    links: list[tuple[int, int, float]]
 
     def absorb(self, other: _Piece) -> None:
         self.i0 = min(self.i0, other.i0)
         self.i1 = max(self.i1, other.i1)
         self.j1 = other.j1
         self.score = max(self.score, other.score)
+        self.links = self.links + other.links
 
 
 def _same_family(k1: Kind, k2: Kind) -> bool:
@@ -184,12 +221,13 @@ def _same_family(k1: Kind, k2: Kind) -> bool:
     return k1 not in quote and k2 not in quote
 
 
-def _split_by_paragraph(
-    m: Match, b: Fingerprint
-) -> list[tuple[tuple[int, int], tuple[int, int], float]]:
+_Split = tuple[tuple[int, int], tuple[int, int], float, list[tuple[int, int, float]]]
+
+
+def _split_by_paragraph(m: Match, b: Fingerprint) -> list[_Split]:
     """The match's pieces, one per derived paragraph, with their own source ranges."""
     if not m.links:
-        return [(m.source_sentences, m.derived_sentences, m.score)]
+        return [(m.source_sentences, m.derived_sentences, m.score, [])]
     groups: dict[int, list[tuple[int, int, float]]] = {}
     for link in m.links:
         groups.setdefault(int(b.sentence_paragraph[link[1]]), []).append(link)
@@ -208,6 +246,7 @@ def _split_by_paragraph(
                 core_source_range(links),
                 (j0, j1),
                 max(x[2] for x in links),
+                links,
             )
         )
     return out

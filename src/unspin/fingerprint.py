@@ -171,17 +171,16 @@ def _assign_tokens(
     if not sent_spans or len(token_spans) == 0:
         empty = np.zeros((0, 2), dtype=np.int64)
         return empty, empty.copy(), np.zeros(0, dtype=np.int64)
-    starts = np.asarray([s for s, _ in sent_spans], dtype=np.int64)
-    # Each token belongs to the last sentence starting at or before it.
-    owner = np.searchsorted(starts, token_spans[:, 0], side="right") - 1
-    owner = np.clip(owner, 0, len(sent_spans) - 1)
+    # A sentence owns the tokens lying wholly inside it; tokens outside every sentence
+    # (a metadata line, boilerplate) belong to none.
+    firsts = np.searchsorted(token_spans[:, 0], [s for s, _ in sent_spans], side="left")
+    lasts = np.searchsorted(token_spans[:, 1], [e for _, e in sent_spans], side="right")
     ranges: list[list[int]] = []
     spans: list[list[int]] = []
     paras: list[int] = []
-    bounds = np.searchsorted(owner, np.arange(len(sent_spans) + 1), side="left")
     for i, (s, e) in enumerate(sent_spans):
-        a, b = int(bounds[i]), int(bounds[i + 1])
-        if a == b:
+        a, b = int(firsts[i]), int(lasts[i])
+        if a >= b:
             continue
         # Merge a short sentence into the previous one of the same paragraph when that
         # one is short too, otherwise keep it (merging forward happens below).
