@@ -23,6 +23,7 @@ import os
 import platform
 import re
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -378,6 +379,7 @@ def run(
         "corpus": str(corpus),
         "n_answers": len(items),
         "machine": machine(),
+        "revision": revision(),
         "config": {
             "provenance_wholly": Config().provenance.wholly,
             "provenance_partially": Config().provenance.partially,
@@ -391,6 +393,20 @@ def run(
         result["notable"] = notable(result["records"])
         out["modes"][mode] = result
     return out
+
+
+def revision() -> dict[str, Any]:
+    """The git commit measured, and whether src/ had uncommitted changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return {"commit": None, "src_dirty": None}
+    return {"commit": head or None, "src_dirty": bool(dirty)}
 
 
 def machine() -> dict[str, Any]:
@@ -423,6 +439,12 @@ def tables(result: dict[str, Any]) -> str:
     modes = list(result["modes"])
     lines = [
         f"# Clough & Stevenson short answers: {result['n_answers']} answers",
+        "",
+        f"unspin {result['revision']['commit']}"
+        f"{' (src modified)' if result['revision']['src_dirty'] else ''}; "
+        f"{result['machine']['nproc']} cores, {result['machine']['cpu']}, "
+        f"Python {result['machine']['python']}. Coverage is always the answer's share inside "
+        "reused passages, whichever side unspin made the source.",
         "",
         "## Summary by mode (answer coverage vs. category)",
         "",

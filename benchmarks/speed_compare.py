@@ -165,6 +165,66 @@ SYNONYMS = {
     "issue": "matter",
     "tonnes": "metric tons",
     "crop": "harvest",
+    "dlrs": "dollars",
+    "dlr": "dollar",
+    "pct": "percent",
+    "cts": "cents",
+    "debt": "indebtedness",
+    "report": "account",
+    "sources": "informants",
+    "foreign": "overseas",
+    "tax": "levy",
+    "today": "this day",
+    "added": "noted",
+    "due": "owing",
+    "finance": "funding",
+    "talks": "discussions",
+    "system": "arrangement",
+    "capital": "funds",
+    "cash": "money",
+    "economy": "economic system",
+    "credit": "lending",
+    "next": "following",
+    "domestic": "home",
+    "budget": "spending plan",
+    "meeting": "gathering",
+    "management": "executives",
+    "financial": "monetary",
+    "bond": "debenture",
+    "bonds": "debentures",
+    "however": "nevertheless",
+    "earnings": "profits",
+    "minister": "secretary",
+    "part": "portion",
+    "likely": "probable",
+    "investment": "capital outlay",
+    "months": "calendar months",
+    "program": "programme",
+    "money": "funds",
+    "public": "state",
+    "day": "daytime",
+    "support": "backing",
+    "recent": "latest",
+    "sale": "disposal",
+    "loan": "credit facility",
+    "deficit": "shortfall",
+    "economists": "economic experts",
+    "average": "mean",
+    "members": "participants",
+    "forecast": "prediction",
+    "proposed": "suggested",
+    "private": "non-public",
+    "surplus": "excess",
+    "proposal": "suggestion",
+    "stake": "holding",
+    "including": "counting",
+    "largest": "biggest",
+    "value": "worth",
+    "annual": "yearly",
+    "compared": "contrasted",
+    "early": "premature",
+    "decline": "downturn",
+    "paid": "remunerated",
     "mln": "million",
 }
 
@@ -241,12 +301,13 @@ def spin(text: str, every: int = 3) -> tuple[str, int, int]:
 
     Content words (not stopwords, alphabetic) are counted; each ``every``-th one is due for
     replacement, and when the table has no entry for it the next content word that has one
-    takes its turn. Returns the text, the number of content words and of replacements.
+    takes its turn (the debt is kept, so about one content word in ``every`` changes when
+    the table covers enough of the text). Returns the text, the number of content words and
+    the number replaced.
     """
     out: list[str] = []
     pos = 0
-    content = replaced = 0
-    due = False
+    content = replaced = owed = 0
     for m in _TOKEN.finditer(text):
         word = m.group()
         low = word.lower()
@@ -254,8 +315,8 @@ def spin(text: str, every: int = 3) -> tuple[str, int, int]:
             continue
         content += 1
         if content % every == 0:
-            due = True
-        if due and low in SYNONYMS:
+            owed += 1
+        if owed and low in SYNONYMS:
             syn = SYNONYMS[low]
             if word[0].isupper():
                 syn = syn[0].upper() + syn[1:]
@@ -263,20 +324,45 @@ def spin(text: str, every: int = 3) -> tuple[str, int, int]:
             out.append(syn)
             pos = m.end()
             replaced += 1
-            due = False
+            owed -= 1
     out.append(text[pos:])
     return "".join(out), content, replaced
 
 
-def reorder(text: str, rng: random.Random) -> str:
-    """Shuffle the sentences of a passage (a different order is guaranteed when possible)."""
-    sentences = _SENTENCE.split(text)
+def reorder(paragraphs: list[str], rng: random.Random) -> list[str]:
+    """Shuffle the sentences of a passage, refilling its paragraphs with as many as before.
+
+    A different order is guaranteed when the passage has two sentences or more.
+    """
+    split = [_SENTENCE.split(p) for p in paragraphs]
+    sentences = [x for sents in split for x in sents]
     if len(sentences) < 2:
-        return text
+        return paragraphs
     shuffled = sentences[:]
     while shuffled == sentences:
         rng.shuffle(shuffled)
-    return " ".join(shuffled)
+    out, k = [], 0
+    for sents in split:
+        out.append(" ".join(shuffled[k : k + len(sents)]))
+        k += len(sents)
+    return out
+
+
+def passages_of(paragraphs: list[str], min_words: int = 80, max_words: int = 200) -> list[range]:
+    """Cut a document into passages: runs of consecutive paragraphs of about 80-200 words."""
+    out: list[range] = []
+    start, count = 0, 0
+    for i, p in enumerate(paragraphs):
+        n = words(p)
+        if count and count + n > max_words:
+            if count >= min_words:
+                out.append(range(start, i))
+            start, count = i, 0
+        count += n
+        if count >= min_words:
+            out.append(range(start, i + 1))
+            start, count = i + 1, 0
+    return out
 
 
 @dataclass
@@ -298,31 +384,30 @@ def build_documents(corpus: Path, n_words: int = 5000, seed: int = SEED) -> Corp
     a_paras = _take(stories, n_words)
     c_paras = _take(stories, n_words)
 
-    # Passages from A: runs of consecutive paragraphs of at least 40 words, spread over A.
+    # Passages from A: runs of consecutive paragraphs (80-200 words), spread over A.
     reuse_words = int(REUSED_SHARE * n_words)
     treatments = ("verbatim", "spun", "reordered")
     per_treatment = reuse_words / len(treatments)
-    candidates = [i for i, p in enumerate(a_paras) if words(p) >= 40]
+    # 80-200 words at 5,000 words a document; shorter in the tiny documents of a smoke test.
+    low = max(20, min(80, n_words // 60))
+    candidates = passages_of(a_paras, min_words=low, max_words=5 * low // 2)
     rng.shuffle(candidates)
-    used: set[int] = set()
-    blocks: list[tuple[str, str | None]] = []  # (text, treatment or None)
+    blocks: list[tuple[str, str | None]] = []  # (paragraph, treatment or None)
     spun_content = spun_replaced = 0
     for treatment in treatments:
         taken = 0
         while taken < per_treatment and candidates:
-            i = candidates.pop()
-            if i in used:
-                continue
-            used.add(i)
-            text = a_paras[i]
+            paras = [a_paras[i] for i in candidates.pop()]
+            taken += sum(words(p) for p in paras)
             if treatment == "spun":
-                text, content, replaced = spin(text)
-                spun_content += content
-                spun_replaced += replaced
+                spun = [spin(p) for p in paras]
+                paras = [t for t, _, _ in spun]
+                spun_content += sum(c for _, c, _ in spun)
+                spun_replaced += sum(r for _, _, r in spun)
             elif treatment == "reordered":
-                text = reorder(text, rng)
-            blocks.append((text, treatment))
-            taken += words(a_paras[i])
+                paras = reorder(paras, rng)
+            # A passage stays one block of consecutive paragraphs in B.
+            blocks.append(("\n".join(paras), treatment))
     reused = sum(words(t) for t, _ in blocks)
     # Fill with other stories, paragraph by paragraph, and interleave the reused blocks.
     fill = _take(stories, max(0, n_words - reused))
@@ -351,7 +436,7 @@ def build_documents(corpus: Path, n_words: int = 5000, seed: int = SEED) -> Corp
         "spun_content_words": spun_content,
         "spun_replaced_words": spun_replaced,
         "a_paragraphs": len(a_paras),
-        "b_paragraphs": len(order),
+        "b_paragraphs": b_text.count("\n") + 1,
     }
     return Corpus(
         a=Document(id="A", text=a_text),
@@ -504,9 +589,12 @@ def breakdown(
         t2 = time.perf_counter()
         t["fingerprint"], t["embed"] = t1 - t0, t2 - t1
 
-        def align_classify(src: Any, der: Any, es: Any, ed: Any) -> Any:
+        def align_classify(src: Any, der: Any, es: Any, ed: Any, t: dict[str, float] = t) -> Any:
             s = time.perf_counter()
-            matches = align(src, der, config=config.align, embeddings_a=es, embeddings_b=ed)
+            model = embedder.name if embedder is not None else None
+            matches = align(
+                src, der, config=config.align, embeddings_a=es, embeddings_b=ed, model=model
+            )
             m = time.perf_counter()
             passages = classify(matches, src, der, config=config.classify)
             t["align"] += m - s
@@ -527,6 +615,7 @@ def breakdown(
         samples["total"].append(total)
     return {
         "mode": mode,
+        "roles_swapped_and_realigned": not a_is_source,
         "sentences": {"A": fa.n_sentences, "B": fb.n_sentences},
         "tokens": {"A": len(fa.words), "B": len(fb.words)},
         "stages": {k: _stats(v) for k, v in samples.items()},
@@ -574,6 +663,20 @@ def load_times(modes: Sequence[str], repeats: int = 3) -> dict[str, Any]:
     return out
 
 
+def revision() -> dict[str, Any]:
+    """The git commit measured, and whether src/ had uncommitted changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        return {"commit": None, "src_dirty": None}
+    return {"commit": head or None, "src_dirty": bool(dirty)}
+
+
 def machine() -> dict[str, Any]:
     """The CPU, core count and Python version of this run."""
     model = "unknown"
@@ -608,20 +711,26 @@ def run(
     corpus_path = reuters_dir(data_dir)
     if corpus_path is None:
         return None
+    load_before = [round(x, 2) for x in os.getloadavg()]
     start = time.perf_counter()
     corpus = build_documents(corpus_path, n_words)
     build_seconds = time.perf_counter() - start
-    return {
+    result: dict[str, Any] = {
         "benchmark": NAME,
         "machine": machine(),
+        "revision": revision(),
         "target_seconds": TARGET_SECONDS,
         "runs": runs,
         "warmup": 1,
         "documents": {**corpus.stats, "build_seconds": round(build_seconds, 3)},
         "compare": time_modes(corpus, modes, runs),
-        "breakdown": breakdown(corpus, runs) if DEFAULT_MODE in modes else None,
+        "breakdown": {m: breakdown(corpus, runs, mode=m) for m in modes},
         "model_load": load_times(modes) if measure_load else None,
     }
+    # Other processes on the machine slow every figure down; the load average says so.
+    load_after = [round(x, 2) for x in os.getloadavg()]
+    result["loadavg_1_5_15"] = {"before": load_before, "after": load_after}
+    return result
 
 
 # --- output -------------------------------------------------------------------------------
@@ -634,7 +743,11 @@ def tables(result: dict[str, Any]) -> str:
     lines = [
         f"# compare speed: two ~{d['a_words']}-word Reuters documents",
         "",
-        f"Machine: {m['nproc']} cores, {m['cpu']}, Python {m['python']}. "
+        f"unspin {result['revision']['commit']}"
+        f"{' (src modified)' if result['revision']['src_dirty'] else ''}. "
+        f"Machine: {m['nproc']} cores, {m['cpu']}, Python {m['python']}; load average "
+        f"{result['loadavg_1_5_15']['before'][0]} before, "
+        f"{result['loadavg_1_5_15']['after'][0]} after (other processes share the cores). "
         f"{result['runs']} runs after {result['warmup']} warm-up; target < "
         f"{result['target_seconds']:g} s per compare after model load.",
         "",
@@ -679,12 +792,12 @@ def tables(result: dict[str, Any]) -> str:
             f"| {q['precision_vs_planted']} | {q['passages']} "
             f"| {len(r['unrelated_pair_found'])} |"
         )
-    b = result.get("breakdown")
-    if b:
+    for b in (result.get("breakdown") or {}).values():
         lines += [
             "",
             f"## Stage breakdown, A–B, model {b['mode']} "
-            f"(sentences A {b['sentences']['A']}, B {b['sentences']['B']})",
+            f"(sentences A {b['sentences']['A']}, B {b['sentences']['B']}; "
+            f"aligned twice: {'yes' if b['roles_swapped_and_realigned'] else 'no'})",
             "",
             "| stage | median s | min | max |",
             "|---|---|---|---|",

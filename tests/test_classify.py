@@ -58,9 +58,8 @@ def test_shared_and_altered_quotes() -> None:
     shared = '"This bridge connects two halves of a city that grew apart for decades," he said.'
     (p,) = _pair(SOURCE, shared).passages
     assert p.kind is Kind.SHARED_QUOTE
-    altered = (
-        '"This crossing links two parts of a town that drifted apart for many years," he said.'
-    )
+    # A spinner's rewording: synonyms swapped, the sentence's shape kept.
+    altered = '"This bridge joins two halves of a town that drifted apart for many years," he said.'
     (q,) = _pair(SOURCE, altered).passages
     assert q.kind is Kind.ALTERED_QUOTE
 

@@ -27,7 +27,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from .config import AlignConfig
+from .config import AlignConfig, SemanticThresholds
+from .errors import ConfigError
 from .fingerprint import Fingerprint
 from .records import Span
 
@@ -56,6 +57,10 @@ class Match:
     score: float
     #: The seeds behind the passage: (source sentence, derived sentence, strength).
     links: tuple[tuple[int, int, float], ...] = ()
+    #: Share of the derived fragment's phrases (word 3-grams) also in the source fragment.
+    shared_phrases: float = 0.0
+    #: Mean margin of each derived sentence's best source match over its second best.
+    distinctiveness: float = 0.0
 
 
 @dataclass(slots=True)
@@ -139,14 +144,19 @@ def _l2_rows(m: sparse.csr_matrix) -> sparse.csr_matrix:
     return sparse.diags(inv) @ m
 
 
-def seed_scores(sim: SentenceSimilarity, config: AlignConfig) -> FloatArray:
+def seed_scores(
+    sim: SentenceSimilarity, config: AlignConfig, thresholds: SemanticThresholds | None = None
+) -> FloatArray:
     """Seed strength per sentence pair (0 where the pair is not a seed)."""
     lexical = (sim.cosine >= config.seed_cosine) & (sim.dice >= config.seed_dice)
     score = np.where(lexical, np.maximum(sim.cosine, sim.dice), 0.0)
-    if sim.semantic is not None:
+    if sim.semantic is not None and thresholds is not None:
         sem = sim.semantic
-        semantic = ((sem >= config.seed_semantic) & (sim.dice > 0)) | (
-            (sem >= config.seed_semantic_weak) & (sim.dice >= config.seed_dice_weak)
+        # The stronger the meaning match, the less shared wording it needs.
+        semantic = (
+            ((sem >= thresholds.strong) & (sim.dice > 0))
+            | ((sem >= thresholds.weak) & (sim.dice >= config.seed_dice_weak))
+            | ((sem >= thresholds.extend) & (sim.dice >= config.seed_dice))
         )
         # Meaning and wording both count: of two source sentences that paraphrase the
         # same derived one, the one that also shares its words is its counterpart.
@@ -162,19 +172,28 @@ def align(
     config: AlignConfig,
     embeddings_a: FloatArray | None = None,
     embeddings_b: FloatArray | None = None,
+    model: str | None = None,
 ) -> list[Match]:
-    """Reused passages between ``a`` (possible source) and ``b`` (possible derived text)."""
+    """Reused passages between ``a`` (possible source) and ``b`` (possible derived text).
+
+    ``model`` names the embedding model, whose calibrated thresholds apply.
+    """
     if a.n_sentences == 0 or b.n_sentences == 0:
         return []
     sim = sentence_similarity(a, b, embeddings_a=embeddings_a, embeddings_b=embeddings_b)
-    scores = seed_scores(sim, config)
+    thresholds = config.semantic.get(model) if model else None
+    if sim.semantic is not None and thresholds is None:
+        raise ConfigError(f"no semantic thresholds for model {model!r} in AlignConfig.semantic")
+    scores = seed_scores(sim, config, thresholds)
     seeds = _prune_seeds(scores, config.seed_margin)
-    clusters = _extend(seeds, b, config)
+    clusters = _cluster(seeds, b, config)
+    _grow_edges(clusters, sim, b, config, thresholds)
     matches = [_to_match(c, a, b, sim) for c in clusters]
     return [
         m
         for m in matches
         if m.score >= config.min_fragment_similarity
+        and m.score + m.shared_phrases + m.distinctiveness >= config.min_passage_evidence
         and m.source_span[1] - m.source_span[0] >= config.min_passage_chars
         and m.derived_span[1] - m.derived_span[0] >= config.min_passage_chars
     ]
@@ -196,9 +215,10 @@ def _prune_seeds(scores: FloatArray, margin: float) -> list[tuple[int, int, floa
     ]
 
 
-def _extend(
+def _cluster(
     seeds: list[tuple[int, int, float]], b: Fingerprint, config: AlignConfig
 ) -> list[_Cluster]:
+    """Seeds into passages: within a paragraph by source proximity, then across paragraphs."""
     gap = config.max_gap_sentences
     by_para: dict[int, list[tuple[int, int, float]]] = {}
     for s in seeds:
@@ -214,6 +234,70 @@ def _extend(
         else:
             merged.append(c)
     return _resolve_derived_overlaps(merged)
+
+
+def _grow_edges(
+    clusters: list[_Cluster],
+    sim: SentenceSimilarity,
+    b: Fingerprint,
+    config: AlignConfig,
+    thresholds: SemanticThresholds | None,
+) -> None:
+    """Extend passages to neighbouring derived sentences of the same paragraph.
+
+    Seeds are strict so that texts on one topic do not align by accident; once a
+    passage exists, the sentence before or after it in the same paragraph joins on
+    weaker evidence when it resembles the source around the passage — a spun
+    paragraph whose first sentence was rewritten hardest is still one passage.
+    """
+    taken = {j for c in clusters for j in range(c.j_range[0], c.j_range[1] + 1)}
+    gap = config.max_gap_sentences
+    for c in clusters:
+        grown = True
+        while grown:
+            grown = False
+            i0, i1 = c.i_range
+            j0, j1 = c.j_range
+            lo, hi = max(0, i0 - gap), min(sim.cosine.shape[0], i1 + gap + 1)
+            for j in (j0 - 1, j1 + 1):
+                if not 0 <= j < sim.cosine.shape[1] or j in taken:
+                    continue
+                if b.sentence_paragraph[j] not in {
+                    b.sentence_paragraph[j0],
+                    b.sentence_paragraph[j1],
+                }:
+                    continue
+                strength = _extension_strength(sim, lo, hi, j, config, thresholds)
+                if strength is None:
+                    continue
+                c.seeds.append((strength[0], j, strength[1]))
+                taken.add(j)
+                grown = True
+
+
+def _extension_strength(
+    sim: SentenceSimilarity,
+    lo: int,
+    hi: int,
+    j: int,
+    config: AlignConfig,
+    thresholds: SemanticThresholds | None,
+) -> tuple[int, float] | None:
+    """Best source sentence in ``[lo, hi)`` for derived sentence ``j`` on relaxed evidence."""
+    dice = sim.dice[lo:hi, j]
+    cos = sim.cosine[lo:hi, j]
+    lexical = np.maximum(dice, cos)
+    if sim.semantic is not None and thresholds is not None:
+        sem = sim.semantic[lo:hi, j]
+        ok = (sem >= thresholds.extend) & (dice >= config.seed_dice_weak / 2)
+        score = np.where(ok, (sem + lexical) / 2, 0.0)
+    else:
+        ok = (dice >= config.seed_dice_weak) & (cos >= config.seed_dice_weak)
+        score = np.where(ok, lexical, 0.0)
+    if not score.size or score.max() <= 0:
+        return None
+    k = int(score.argmax())
+    return lo + k, float(score[k])
 
 
 def _cluster_paragraph(seeds: list[tuple[int, int, float]], gap: int) -> list[_Cluster]:
@@ -301,6 +385,8 @@ def _to_match(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilari
     norm = float(np.linalg.norm(va) * np.linalg.norm(vb))
     fragment_cos = float(va @ vb) / norm if norm > 0 else 0.0
     score = max(fragment_cos, float(np.mean([s[2] for s in c.seeds])))
+    ta = (int(a.sentence_tokens[i0, 0]), int(a.sentence_tokens[i1, 1]))
+    tb = (int(b.sentence_tokens[j0, 0]), int(b.sentence_tokens[j1, 1]))
     return Match(
         source_sentences=(i0, i1),
         derived_sentences=(j0, j1),
@@ -308,4 +394,36 @@ def _to_match(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilari
         derived_span=b.span_of_sentences(j0, j1),
         score=min(score, 1.0),
         links=tuple(sorted(c.seeds, key=lambda s: (s[1], s[0]))),
+        shared_phrases=shared_phrase_share(a, ta, b, tb),
+        distinctiveness=_distinctiveness(sim, j0, j1),
     )
+
+
+def _distinctiveness(sim: SentenceSimilarity, j0: int, j1: int) -> float:
+    """How much better each derived sentence matches its best source sentence than its next.
+
+    A ratio test, as in image-feature matching (Lowe 2004): a rewritten sentence has
+    one clear counterpart, while a sentence on the same topic resembles several.
+    """
+    lexical = np.maximum(sim.cosine[:, j0 : j1 + 1], sim.dice[:, j0 : j1 + 1])
+    if lexical.shape[0] < 2:
+        return float(lexical.max(initial=0.0))
+    top2 = -np.partition(-lexical, 1, axis=0)[:2]
+    return float(np.mean(top2[0] - top2[1]))
+
+
+def shared_phrase_share(
+    a: Fingerprint, a_tokens: tuple[int, int], b: Fingerprint, b_tokens: tuple[int, int], n: int = 3
+) -> float:
+    """Share of the derived fragment's word n-grams (with a content word) found in the source.
+
+    Texts on the same topic say similar things in their own words and share almost no
+    phrases; copied text, even spun, keeps some ("in violation of", "has been forcing").
+    """
+    wa, ca = a.words[a_tokens[0] : a_tokens[1]], a.content[a_tokens[0] : a_tokens[1]]
+    wb, cb = b.words[b_tokens[0] : b_tokens[1]], b.content[b_tokens[0] : b_tokens[1]]
+    grams_a = {tuple(wa[k : k + n]) for k in range(len(wa) - n + 1) if ca[k : k + n].any()}
+    grams_b = [tuple(wb[k : k + n]) for k in range(len(wb) - n + 1) if cb[k : k + n].any()]
+    if not grams_b:
+        return 0.0
+    return sum(g in grams_a for g in grams_b) / len(grams_b)

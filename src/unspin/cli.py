@@ -18,6 +18,7 @@ from . import __version__
 from .config import Config, EmbedConfig
 from .embed import load_embedder
 from .errors import InputError, UnspinError
+from .pan_cli import pan_app
 from .pipeline import compare_files
 from .report import print_summary, render_html, to_json, to_jsonl_line
 
@@ -28,6 +29,8 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+
+app.add_typer(pan_app, name="pan")
 
 
 def _fail(message: str) -> typer.Exit:

@@ -31,6 +31,31 @@ class EmbedConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SemanticThresholds:
+    """Embedding-cosine thresholds for one model: each model has its own cosine scale.
+
+    Calibrated on sentence pairs of Clough & Stevenson answers written independently
+    from the same Wikipedia article (same topic, no reuse): ``strong`` sits above the
+    90th percentile of their best-match cosines, ``weak`` near the 75th, and needs
+    lexical support too.
+    """
+
+    #: A sentence pair above this seeds a passage (given one shared content word).
+    strong: float
+    #: Above this, a pair seeds when it also shares ``AlignConfig.seed_dice_weak`` Dice.
+    weak: float
+    #: A sentence next to a passage joins it above this (with some lexical support).
+    extend: float
+
+
+def _default_semantic() -> dict[str, SemanticThresholds]:
+    return {
+        "static": SemanticThresholds(strong=0.88, weak=0.76, extend=0.66),
+        "minilm-l3": SemanticThresholds(strong=0.80, weak=0.64, extend=0.55),
+    }
+
+
+@dataclass(frozen=True, slots=True)
 class AlignConfig:
     """Seeding, extension and filtering of passages (after Sanchez-Perez et al. 2014)."""
 
@@ -39,11 +64,10 @@ class AlignConfig:
     #: Sentence-pair seed: lexical cosine (tf-isf) and Dice of content stems both above these.
     seed_cosine: float = 0.30
     seed_dice: float = 0.30
-    #: Sentence-pair seed from the embedding: cosine above ``seed_semantic`` alone, or above
-    #: ``seed_semantic_weak`` with at least ``seed_dice_weak`` lexical Dice.
-    seed_semantic: float = 0.80
-    seed_semantic_weak: float = 0.62
-    seed_dice_weak: float = 0.15
+    #: Embedding thresholds per model name (see ``SemanticThresholds``).
+    semantic: dict[str, SemanticThresholds] = field(default_factory=_default_semantic)
+    #: Lexical Dice that must back a ``weak`` semantic seed or an extension.
+    seed_dice_weak: float = 0.2
     #: Per derived sentence, seeds weaker than its best seed by more than this are dropped.
     seed_margin: float = 0.2
     #: Seeds this many sentences apart (on both sides) may join one passage.
@@ -52,6 +76,11 @@ class AlignConfig:
     min_passage_chars: int = 40
     #: A passage's whole-fragment similarity must reach this to be kept.
     min_fragment_similarity: float = 0.35
+    #: ... and its similarity + share of shared phrases + distinctiveness (margin of the best
+    #: source match over the next) must reach this: a passage close in meaning that shares
+    #: no phrase and resembles several source sentences alike is more likely the same topic
+    #: told independently (Clough & Stevenson's "non" answers) than a rewrite.
+    min_passage_evidence: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)

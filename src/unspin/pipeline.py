@@ -24,6 +24,8 @@ class Prepared:
 
     fingerprint: Fingerprint
     embeddings: FloatArray | None
+    #: The embedding model's name, which selects its calibrated thresholds.
+    model: str | None = None
 
 
 def prepare(doc: Document, embedder: Embedder | None) -> Prepared:
@@ -32,17 +34,21 @@ def prepare(doc: Document, embedder: Embedder | None) -> Prepared:
     if embedder is None:
         return Prepared(fp, None)
     sentences = [fp.sentence_text(i) for i in range(fp.n_sentences)]
-    return Prepared(fp, np.asarray(embedder.encode(sentences), dtype=np.float32))
+    vectors = np.asarray(embedder.encode(sentences), dtype=np.float32)
+    return Prepared(fp, vectors, embedder.name)
 
 
 def align_prepared(source: Prepared, derived: Prepared, *, config: Config) -> list[Passage]:
     """Passages of ``derived`` reused from ``source``, roles fixed (no direction step)."""
+    # Vectors of two different models are not comparable: align lexically then.
+    same_model = source.model is not None and source.model == derived.model
     matches = align(
         source.fingerprint,
         derived.fingerprint,
         config=config.align,
-        embeddings_a=source.embeddings,
-        embeddings_b=derived.embeddings,
+        embeddings_a=source.embeddings if same_model else None,
+        embeddings_b=derived.embeddings if same_model else None,
+        model=source.model if same_model else None,
     )
     return classify(matches, source.fingerprint, derived.fingerprint, config=config.classify)
 
