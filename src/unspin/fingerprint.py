@@ -116,6 +116,31 @@ def fingerprint(doc: Document) -> Fingerprint:
     )
 
 
+def paragraphs(text: str) -> list[Span]:
+    """Paragraph spans: lines, except that a line break inside a sentence is a soft wrap.
+
+    Hard-wrapped text (e-mail, PDF extracts, the PAN corpora's reflowed passages) breaks
+    lines mid-sentence; a break after a word or comma followed by a lower-case word joins
+    the two lines into one paragraph, so a passage is not cut at a typesetting accident.
+    """
+    out: list[list[int]] = []
+    for m in _PARAGRAPH.finditer(text):
+        start, end = m.span()
+        if out and _soft_break(text, out[-1][1], start):
+            out[-1][1] = end
+        else:
+            out.append([start, end])
+    return [(s, e) for s, e in out]
+
+
+def _soft_break(text: str, prev_end: int, start: int) -> bool:
+    if text.count("\n", prev_end, start) > 1:  # a blank line always separates paragraphs
+        return False
+    before = text[prev_end - 1]
+    first = text[start : start + 1].lstrip()[:1] or text[start : start + 2].strip()[:1]
+    return (before.isalnum() or before in ",;-(") and first.islower()
+
+
 def _segment(text: str, body: tuple[Span, ...]) -> tuple[list[Span], list[int]]:
     """Sentence spans (trimmed of whitespace) and their paragraph numbers.
 
@@ -124,7 +149,7 @@ def _segment(text: str, body: tuple[Span, ...]) -> tuple[list[Span], list[int]]:
     """
     spans: list[Span] = []
     paras: list[int] = []
-    lines = [m.span() for m in _PARAGRAPH.finditer(text)]
+    lines = paragraphs(text)
     pieces = [
         (p_no, max(ls, bs), min(le, be))
         for p_no, (ls, le) in enumerate(lines)
