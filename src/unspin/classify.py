@@ -11,7 +11,7 @@ piece is named for what it is.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz.distance import Indel, Levenshtein
 
@@ -112,6 +112,41 @@ def sentence_edits(
     return tuple(edits)
 
 
+def refine_copy(
+    a: Fingerprint, ta: tuple[int, int], b: Fingerprint, tb: tuple[int, int]
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Exact edges for a copied passage: trim to the first and last shared words, then
+    extend outwards word by word while both texts still agree.
+
+    Copying rarely starts or stops on a sentence boundary; sentence-level alignment
+    finds the passage, and this moves its ends to where the copy really starts and stops
+    (the extension step of BLAST and passim, on words).
+    """
+    wa, wb = a.words[ta[0] : ta[1]], b.words[tb[0] : tb[1]]
+    equal = [op for op in Indel.opcodes(wa, wb) if op.tag == "equal"]
+    if not equal:
+        return ta, tb
+    a0, b0 = ta[0] + equal[0].src_start, tb[0] + equal[0].dest_start
+    a1, b1 = ta[0] + equal[-1].src_end, tb[0] + equal[-1].dest_end
+    while (
+        a0 > 0
+        and b0 > 0
+        and a.token_sentence[a0 - 1] >= 0
+        and b.token_sentence[b0 - 1] >= 0
+        and a.words[a0 - 1] == b.words[b0 - 1]
+    ):
+        a0, b0 = a0 - 1, b0 - 1
+    while (
+        a1 < len(a.words)
+        and b1 < len(b.words)
+        and a.token_sentence[a1] >= 0
+        and b.token_sentence[b1] >= 0
+        and a.words[a1] == b.words[b1]
+    ):
+        a1, b1 = a1 + 1, b1 + 1
+    return (a0, a1), (b0, b1)
+
+
 def _chars(fp: Fingerprint, first: int, end: int) -> Span:
     """Character span of tokens ``[first, end)``; empty spans sit where the gap is."""
     if end > first:
@@ -179,10 +214,15 @@ def classify(
         for p in merged:
             ta, tb = _token_range(a, p.i0, p.i1), _token_range(b, p.j0, p.j1)
             kind, kept = _kind(a, ta, b, tb, quotes_a, quotes_b, config)
+            source_span = a.span_of_sentences(p.i0, p.i1)
+            derived_span = b.span_of_sentences(p.j0, p.j1)
+            if kept >= config.near_verbatim:
+                ta, tb = refine_copy(a, ta, b, tb)
+                source_span, derived_span = a.span_of_tokens(*ta), b.span_of_tokens(*tb)
             passages.append(
                 Passage(
-                    source_span=a.span_of_sentences(p.i0, p.i1),
-                    derived_span=b.span_of_sentences(p.j0, p.j1),
+                    source_span=source_span,
+                    derived_span=derived_span,
                     kind=kind,
                     similarity=float(min(1.0, max(kept, p.score))),
                     edits=(
@@ -192,7 +232,24 @@ def classify(
                     ),
                 )
             )
-    return passages
+    return _disjoint(passages, b.doc.text)
+
+
+def _disjoint(passages: list[Passage], derived_text: str) -> list[Passage]:
+    """Each derived character belongs to one passage: a later passage that an extended
+    copy now overlaps starts where the earlier one ends."""
+    out: list[Passage] = []
+    for p in sorted(passages, key=lambda p: p.derived_span):
+        if out and p.derived_span[0] < out[-1].derived_span[1]:
+            start = out[-1].derived_span[1]
+            end = p.derived_span[1]
+            while start < end and derived_text[start].isspace():
+                start += 1
+            if start >= end:
+                continue
+            p = replace(p, derived_span=(start, end))
+        out.append(p)
+    return out
 
 
 @dataclass(slots=True)

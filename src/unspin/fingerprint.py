@@ -38,6 +38,7 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"\w+")
+_OPENING_PUNCT = frozenset("\"'“‘«([\x1c\x18")
 _PARAGRAPH = re.compile(r"[^\r\n]+")
 # A sentence ends at . ! ? or … (possibly followed by closing quotes or brackets) and
 # whitespace, when the next sentence starts with a capital, a digit or an opening quote.
@@ -72,6 +73,7 @@ class Fingerprint:
     sentence_spans: IntArray  # (m, 2) original character spans
     sentence_paragraph: IntArray  # (m,) paragraph number
     sentence_in_body: BoolArray  # (m,)
+    token_sentence: IntArray  # (n,) sentence of each token, -1 outside every sentence
 
     @property
     def n_sentences(self) -> int:
@@ -80,6 +82,23 @@ class Fingerprint:
     def sentence_text(self, i: int) -> str:
         s, e = self.sentence_spans[i]
         return " ".join(self.doc.text[s:e].split())
+
+    def span_of_tokens(self, first: int, end: int) -> Span:
+        """Original span of tokens ``[first, end)`` with adjoining quotes and punctuation.
+
+        A passage that ends on a word keeps the full stop or closing quote after it, and
+        one that starts on a word keeps the opening quote before it.
+        """
+        text = self.doc.text
+        start = int(self.token_spans[first, 0])
+        stop = int(self.token_spans[end - 1, 1])
+        while start > 0 and text[start - 1] in _OPENING_PUNCT:
+            start -= 1
+        while stop < len(text) and not text[stop].isspace() and not text[stop].isalnum():
+            if end < len(self.token_spans) and stop >= self.token_spans[end, 0]:
+                break
+            stop += 1
+        return start, stop
 
     def span_of_sentences(self, first: int, last: int) -> Span:
         """Original span from the start of sentence ``first`` to the end of ``last``."""
@@ -102,6 +121,9 @@ def fingerprint(doc: Document) -> Fingerprint:
     segments, paragraphs = _segment(doc.text, doc.body)
     sent_tokens, sent_spans, sent_para = _assign_tokens(token_spans, segments, paragraphs)
     in_body = _in_body(sent_spans, doc.body)
+    token_sentence = np.full(len(words), -1, dtype=np.int64)
+    for k, (a, b) in enumerate(sent_tokens):
+        token_sentence[a:b] = k
     return Fingerprint(
         doc=doc,
         norm=norm,
@@ -113,6 +135,7 @@ def fingerprint(doc: Document) -> Fingerprint:
         sentence_spans=sent_spans,
         sentence_paragraph=sent_para,
         sentence_in_body=in_body,
+        token_sentence=token_sentence,
     )
 
 
