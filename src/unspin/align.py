@@ -189,14 +189,31 @@ def align(
     clusters = _cluster(seeds, b, config)
     _grow_edges(clusters, sim, b, config, thresholds)
     matches = [_to_match(c, a, b, sim) for c in clusters]
-    return [
-        m
-        for m in matches
-        if m.score >= config.min_fragment_similarity
-        and m.score + m.shared_phrases + m.distinctiveness >= config.min_passage_evidence
-        and m.source_span[1] - m.source_span[0] >= config.min_passage_chars
-        and m.derived_span[1] - m.derived_span[0] >= config.min_passage_chars
-    ]
+    return [m for m in matches if _convincing(m, a, b, config)]
+
+
+def _convincing(m: Match, a: Fingerprint, b: Fingerprint, config: AlignConfig) -> bool:
+    """Whether a candidate passage carries enough evidence of reuse for its length.
+
+    A short passage is one or two sentences, which a text on the same subject can echo
+    by chance; it must show stronger evidence (copied phrases, a clear counterpart)
+    than a long one — unless both texts quote it: matching quotations are reuse of a
+    speaker's words however short.
+    """
+    length = min(m.source_span[1] - m.source_span[0], m.derived_span[1] - m.derived_span[0])
+    evidence = m.score + m.shared_phrases + m.distinctiveness
+    needed = config.min_passage_evidence
+    quoted = (
+        a.sentence_quoted[m.source_sentences[0] : m.source_sentences[1] + 1].all()
+        and b.sentence_quoted[m.derived_sentences[0] : m.derived_sentences[1] + 1].all()
+    )
+    if length < config.short_passage_chars and not quoted:
+        needed = max(needed, config.min_short_passage_evidence)
+    return (
+        m.score >= config.min_fragment_similarity
+        and length >= config.min_passage_chars
+        and evidence >= needed
+    )
 
 
 def _prune_seeds(scores: FloatArray, margin: float) -> list[tuple[int, int, float]]:

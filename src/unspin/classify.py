@@ -10,52 +10,14 @@ piece is named for what it is.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from rapidfuzz.distance import Indel, Levenshtein
 
 from .align import Match, core_source_range
 from .config import ClassifyConfig
-from .fingerprint import Fingerprint
+from .fingerprint import Fingerprint, quotation_spans
 from .records import Kind, Op, Passage, Span, TokenEdit
-
-_LINE = re.compile(r"[^\r\n]+")
-_OPENING = frozenset("“„«\x1c")
-_CLOSING = frozenset("”»\x1d")
-_AMBIGUOUS = frozenset('"″')
-
-
-def quotation_spans(text: str) -> list[Span]:
-    """Spans of text inside quotation marks (the marks included), paragraph by paragraph.
-
-    A closing mark with no opening one in its paragraph closes a quotation that started
-    at the paragraph's start (copy-pasters often drop the opening mark); an opening
-    mark never closed runs to the paragraph's end (news style for quotes that continue
-    into the next paragraph).
-    """
-    spans: list[Span] = []
-    for line in _LINE.finditer(text):
-        start, end = line.span()
-        open_at: int | None = None
-        for k in range(start, end):
-            ch = text[k]
-            if ch in _OPENING or (ch in _AMBIGUOUS and open_at is None and _opens(text, k)):
-                if open_at is None:
-                    open_at = k
-            elif ch in _CLOSING or ch in _AMBIGUOUS:
-                spans.append((start if open_at is None else open_at, k + 1))
-                open_at = None
-        if open_at is not None:
-            spans.append((open_at, end))
-    return spans
-
-
-def _opens(text: str, k: int) -> bool:
-    """A straight quote opens when it follows a space or line start and precedes a word."""
-    before = text[k - 1] if k > 0 else " "
-    after = text[k + 1] if k + 1 < len(text) else " "
-    return (before.isspace() or before in "([—–-:") and not after.isspace()
 
 
 def _inside(span: Span, regions: list[Span]) -> int:

@@ -81,6 +81,9 @@ class AlignConfig:
     #: no phrase and resembles several source sentences alike is more likely the same topic
     #: told independently (Clough & Stevenson's "non" answers) than a rewrite.
     min_passage_evidence: float = 0.8
+    #: Passages shorter than this (characters, either side) need ``min_short_passage_evidence``.
+    short_passage_chars: int = 150
+    min_short_passage_evidence: float = 1.2
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,6 +73,7 @@ class Fingerprint:
     sentence_spans: IntArray  # (m, 2) original character spans
     sentence_paragraph: IntArray  # (m,) paragraph number
     sentence_in_body: BoolArray  # (m,)
+    sentence_quoted: BoolArray  # (m,) mostly inside quotation marks
     token_sentence: IntArray  # (n,) sentence of each token, -1 outside every sentence
 
     @property
@@ -121,6 +122,7 @@ def fingerprint(doc: Document) -> Fingerprint:
     segments, paragraphs = _segment(doc.text, doc.body)
     sent_tokens, sent_spans, sent_para = _assign_tokens(token_spans, segments, paragraphs)
     in_body = _in_body(sent_spans, doc.body)
+    quoted = _in_body(sent_spans, tuple(quotation_spans(doc.text)))
     token_sentence = np.full(len(words), -1, dtype=np.int64)
     for k, (a, b) in enumerate(sent_tokens):
         token_sentence[a:b] = k
@@ -135,8 +137,46 @@ def fingerprint(doc: Document) -> Fingerprint:
         sentence_spans=sent_spans,
         sentence_paragraph=sent_para,
         sentence_in_body=in_body,
+        sentence_quoted=quoted,
         token_sentence=token_sentence,
     )
+
+
+_OPENING = frozenset("“„«\x1c")
+_CLOSING = frozenset("”»\x1d")
+_AMBIGUOUS = frozenset('"″')
+
+
+def quotation_spans(text: str) -> list[Span]:
+    """Spans of text inside quotation marks (the marks included), paragraph by paragraph.
+
+    A closing mark with no opening one in its paragraph closes a quotation that started
+    at the paragraph's start (copy-pasters often drop the opening mark); an opening
+    mark never closed runs to the paragraph's end (news style for quotes that continue
+    into the next paragraph).
+    """
+    spans: list[Span] = []
+    for line in _PARAGRAPH.finditer(text):
+        start, end = line.span()
+        open_at: int | None = None
+        for k in range(start, end):
+            ch = text[k]
+            if ch in _OPENING or (ch in _AMBIGUOUS and open_at is None and _opens(text, k)):
+                if open_at is None:
+                    open_at = k
+            elif ch in _CLOSING or ch in _AMBIGUOUS:
+                spans.append((start if open_at is None else open_at, k + 1))
+                open_at = None
+        if open_at is not None:
+            spans.append((open_at, end))
+    return spans
+
+
+def _opens(text: str, k: int) -> bool:
+    """A straight quote opens when it follows a space or line start and precedes a word."""
+    before = text[k - 1] if k > 0 else " "
+    after = text[k + 1] if k + 1 < len(text) else " "
+    return (before.isspace() or before in "([—–-:") and not after.isspace()
 
 
 def paragraphs(text: str) -> list[Span]:
@@ -251,7 +291,7 @@ def _assign_tokens(
 
 
 def _in_body(sent_spans: IntArray, body: tuple[Span, ...]) -> BoolArray:
-    """A sentence is body text when most of its characters lie inside body spans."""
+    """Sentences most of whose characters lie inside the given spans (body, quotations)."""
     out = np.zeros(len(sent_spans), dtype=bool)
     for i, (s, e) in enumerate(sent_spans):
         inside = sum(max(0, min(e, be) - max(s, bs)) for bs, be in body)
