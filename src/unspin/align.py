@@ -345,12 +345,19 @@ def _cluster_paragraph(seeds: list[tuple[int, int, float]], gap: int) -> list[_C
 
 
 def _continues(prev: _Cluster, nxt: _Cluster, gap: int) -> bool:
-    """``nxt`` carries on the passage of ``prev`` in both texts, forwards."""
+    """``nxt`` carries on the passage of ``prev``: next to it in the derived text, and
+    drawing on the same stretch of the source (forwards, or reshuffled within reach).
+
+    Paragraphs that reuse distant parts of the source in another order stay apart (a
+    quotation moved up, a background paragraph moved down); a rewrite that shuffles
+    sentences across a line break is still one passage.
+    """
     pi0, pi1 = prev.i_range
     _, pj1 = prev.j_range
-    ni0, _ = nxt.i_range
+    ni0, ni1 = nxt.i_range
     nj0, _ = nxt.j_range
-    return 0 < nj0 - pj1 <= gap + 1 and pi0 <= ni0 and 0 <= ni0 - pi1 <= gap + 1
+    adjacent = 0 < nj0 - pj1 <= gap + 1
+    return adjacent and ni0 <= pi1 + gap + 1 and ni1 >= pi0 - 1
 
 
 def _resolve_derived_overlaps(clusters: list[_Cluster]) -> list[_Cluster]:
