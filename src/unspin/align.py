@@ -61,11 +61,15 @@ class Match:
     shared_phrases: float = 0.0
     #: Mean margin of each derived sentence's best source match over its second best.
     distinctiveness: float = 0.0
+    #: The derived passage condenses the source span (see ``_merge_summaries``).
+    summary: bool = False
 
 
 @dataclass(slots=True)
 class _Cluster:
     seeds: list[tuple[int, int, float]]
+    #: A condensed retelling of a stretch of the source (see ``_merge_summaries``).
+    summary: bool = False
 
     @property
     def i_range(self) -> tuple[int, int]:
@@ -188,6 +192,7 @@ def align(
     seeds = _prune_seeds(scores, config.seed_margin)
     clusters = _cluster(seeds, b, config)
     _grow_edges(clusters, sim, b, config, thresholds)
+    clusters = _merge_summaries(clusters, a, b, config)
     matches = [_to_match(c, a, b, sim) for c in clusters]
     return [m for m in matches if _convincing(m, a, b, config)]
 
@@ -401,8 +406,51 @@ def core_source_range(links: list[tuple[int, int, float]]) -> tuple[int, int]:
     return lo, hi
 
 
+def _merge_summaries(
+    clusters: list[_Cluster], a: Fingerprint, b: Fingerprint, config: AlignConfig
+) -> list[_Cluster]:
+    """Join consecutive passages that together condense a much longer source stretch.
+
+    A summary takes a sentence from here and a clause from there: its pieces sit next to
+    each other in the derived text but far apart in the source, so the forward-chaining
+    of ``_cluster`` leaves them apart. When a run of adjacent pieces is less than
+    ``summary_ratio`` as long as the source stretch it draws on, and that stretch is
+    most of the source, it is one passage: a summary of the source document (the
+    adaptive summary mode of Sanchez-Perez et al. 2015).
+    """
+    out: list[_Cluster] = []
+    run: list[_Cluster] = []
+    for c in [*clusters, None]:
+        if (
+            c is not None
+            and run
+            and c.j_range[0] - run[-1].j_range[1] <= (config.summary_gap_sentences + 1)
+        ):
+            run.append(c)
+            continue
+        if len(run) > 1:
+            i0 = min(x.i_range[0] for x in run)
+            i1 = max(x.i_range[1] for x in run)
+            j0, j1 = run[0].j_range[0], run[-1].j_range[1]
+            derived_chars = b.sentence_spans[j1, 1] - b.sentence_spans[j0, 0]
+            source_chars = a.sentence_spans[i1, 1] - a.sentence_spans[i0, 0]
+            body_chars = a.sentence_spans[-1, 1] - a.sentence_spans[0, 0]
+            if (
+                len(run) >= config.summary_min_pieces
+                and derived_chars < config.summary_ratio * source_chars
+                and source_chars >= config.summary_min_source_share * body_chars
+            ):
+                run = [_Cluster([s for x in run for s in x.seeds], summary=True)]
+        out.extend(run)
+        run = [c] if c is not None else []
+    return out
+
+
 def _to_match(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity) -> Match:
-    i0, i1 = core_source_range(c.seeds)
+    i0, i1 = c.i_range if c.summary else core_source_range(c.seeds)
+    if c.summary:
+        # A summary that draws on most of a document summarises all of it.
+        i0, i1 = 0, a.n_sentences - 1
     j0, j1 = c.j_range
     va = np.asarray(sim.weights_a[i0 : i1 + 1].sum(axis=0), dtype=np.float32).ravel()
     vb = np.asarray(sim.weights_b[j0 : j1 + 1].sum(axis=0), dtype=np.float32).ravel()
@@ -420,6 +468,7 @@ def _to_match(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilari
         links=tuple(sorted(c.seeds, key=lambda s: (s[1], s[0]))),
         shared_phrases=shared_phrase_share(a, ta, b, tb),
         distinctiveness=_distinctiveness(sim, j0, j1),
+        summary=c.summary,
     )
 
 

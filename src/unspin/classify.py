@@ -245,7 +245,7 @@ _Split = tuple[tuple[int, int], tuple[int, int], float, list[tuple[int, int, flo
 
 def _split_by_paragraph(m: Match, b: Fingerprint) -> list[_Split]:
     """The match's pieces, one per derived paragraph, with their own source ranges."""
-    if not m.links:
+    if not m.links or m.summary:
         return [(m.source_sentences, m.derived_sentences, m.score, [])]
     groups: dict[int, list[tuple[int, int, float]]] = {}
     for link in m.links:

@@ -72,6 +72,14 @@ class AlignConfig:
     seed_margin: float = 0.2
     #: Seeds this many sentences apart (on both sides) may join one passage.
     max_gap_sentences: int = 2
+    #: Adjacent passages (this many sentences apart at most) that together are shorter than
+    #: ``summary_ratio`` times the source stretch they draw on are one summary passage.
+    summary_gap_sentences: int = 2
+    summary_ratio: float = 0.5
+    #: ... when the stretch they draw on covers at least this share of the source.
+    summary_min_source_share: float = 0.5
+    #: ... and when there are at least this many pieces (two could be two separate copies).
+    summary_min_pieces: int = 2
     #: A passage must be at least this long on both sides (characters).
     min_passage_chars: int = 40
     #: A passage's whole-fragment similarity must reach this to be kept.
