@@ -74,6 +74,21 @@ def sentence_edits(
     return tuple(edits)
 
 
+#: Shared runs shorter than this do not decide where a copied passage starts or ends.
+MIN_ANCHOR_TOKENS = 3
+
+
+def containment(
+    a: Fingerprint, ta: tuple[int, int], b: Fingerprint, tb: tuple[int, int]
+) -> tuple[float, float]:
+    """Share of each side's tokens that the other side repeats in order (LCS / length)."""
+    wa, wb = a.words[ta[0] : ta[1]], b.words[tb[0] : tb[1]]
+    if not wa or not wb:
+        return 0.0, 0.0
+    common = (len(wa) + len(wb) - Indel.distance(wa, wb)) / 2
+    return common / len(wa), common / len(wb)
+
+
 def refine_copy(
     a: Fingerprint, ta: tuple[int, int], b: Fingerprint, tb: tuple[int, int]
 ) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -86,6 +101,9 @@ def refine_copy(
     """
     wa, wb = a.words[ta[0] : ta[1]], b.words[tb[0] : tb[1]]
     equal = [op for op in Indel.opcodes(wa, wb) if op.tag == "equal"]
+    # The copy's envelope is set by runs of a few words, not by a stray shared "the".
+    anchored = [op for op in equal if op.src_end - op.src_start >= MIN_ANCHOR_TOKENS]
+    equal = anchored or equal
     if not equal:
         return ta, tb
     a0, b0 = ta[0] + equal[0].src_start, tb[0] + equal[0].dest_start
@@ -178,9 +196,12 @@ def classify(
             kind, kept = _kind(a, ta, b, tb, quotes_a, quotes_b, config)
             source_span = a.span_of_sentences(p.i0, p.i1)
             derived_span = b.span_of_sentences(p.j0, p.j1)
-            if kept >= config.near_verbatim:
+            # A passage one side of which is copied whole (the other may carry extra
+            # sentences the sentence-level alignment swept in) is cut to the copy.
+            if kept >= config.near_verbatim or max(containment(a, ta, b, tb)) >= 0.9:
                 ta, tb = refine_copy(a, ta, b, tb)
                 source_span, derived_span = a.span_of_tokens(*ta), b.span_of_tokens(*tb)
+                kind, kept = _kind(a, ta, b, tb, quotes_a, quotes_b, config)
             passages.append(
                 Passage(
                     source_span=source_span,
