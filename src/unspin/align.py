@@ -189,6 +189,8 @@ def align(
     if sim.semantic is not None and thresholds is None:
         raise ConfigError(f"no semantic thresholds for model {model!r} in AlignConfig.semantic")
     scores = seed_scores(sim, config, thresholds)
+    for i, j in copy_links(a, b, n=config.min_run_tokens, min_tokens=config.min_copy_tokens):
+        scores[i, j] = 1.0
     seeds = _prune_seeds(scores, config.seed_margin)
     clusters = _cluster(seeds, b, config)
     _grow_edges(clusters, sim, b, config, thresholds)
@@ -219,6 +221,49 @@ def _convincing(m: Match, a: Fingerprint, b: Fingerprint, config: AlignConfig) -
         and length >= config.min_passage_chars
         and evidence >= needed
     )
+
+
+def copy_links(a: Fingerprint, b: Fingerprint, *, n: int, min_tokens: int) -> set[tuple[int, int]]:
+    """Sentence pairs joined by a run of at least ``min_tokens`` identical words.
+
+    Sentence similarity misses a copy when the two texts cut it into sentences
+    differently (lists, headings, text without punctuation); runs of shared word
+    n-grams along one diagonal find it whatever the punctuation, as the verbatim
+    detectors of passim, WCopyfind and Sanchez-Perez et al. (2015) do.
+    """
+    index: dict[tuple[str, ...], list[int]] = {}
+    wa, wb = a.words, b.words
+    for k in range(len(wa) - n + 1):
+        if a.token_sentence[k] >= 0 and a.token_sentence[k + n - 1] >= 0:
+            index.setdefault(wa[k : k + n], []).append(k)
+    # Runs per diagonal (offset = position in a − position in b): k → run start in b.
+    open_runs: dict[int, tuple[int, int]] = {}
+    links: set[tuple[int, int]] = set()
+
+    def close(offset: int, start: int, last: int) -> None:
+        if last + n - start >= min_tokens:
+            for kb in range(start, last + n):
+                ka = kb + offset
+                i, j = a.token_sentence[ka], b.token_sentence[kb]
+                if i >= 0 and j >= 0:
+                    links.add((int(i), int(j)))
+
+    for kb in range(len(wb) - n + 1):
+        hits = index.get(wb[kb : kb + n])
+        if not hits or len(hits) > 20:  # a phrase repeated everywhere anchors nothing
+            continue
+        for ka in hits:
+            offset = ka - kb
+            run = open_runs.get(offset)
+            if run is not None and run[1] == kb - 1:
+                open_runs[offset] = (run[0], kb)
+            else:
+                if run is not None:
+                    close(offset, *run)
+                open_runs[offset] = (kb, kb)
+    for offset, run in open_runs.items():
+        close(offset, *run)
+    return links
 
 
 def _prune_seeds(scores: FloatArray, margin: float) -> list[tuple[int, int, float]]:

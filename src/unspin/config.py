@@ -59,8 +59,11 @@ def _default_semantic() -> dict[str, SemanticThresholds]:
 class AlignConfig:
     """Seeding, extension and filtering of passages (after Sanchez-Perez et al. 2014)."""
 
-    #: A run of this many identical normalised tokens seeds a verbatim match.
-    min_run_tokens: int = 6
+    #: Word n-grams of this length anchor verbatim copies, whatever the sentence boundaries.
+    min_run_tokens: int = 5
+    #: A copied run of at least this many words seeds a passage (shorter shared phrases
+    #: are the language's, not a copy's).
+    min_copy_tokens: int = 12
     #: Sentence-pair seed: lexical cosine (tf-isf) and Dice of content stems both above these.
     seed_cosine: float = 0.30
     seed_dice: float = 0.30
