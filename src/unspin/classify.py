@@ -10,6 +10,7 @@ piece is named for what it is.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, replace
 
 from rapidfuzz.distance import Indel, Levenshtein
@@ -87,6 +88,64 @@ def containment(
         return 0.0, 0.0
     common = (len(wa) + len(wb) - Indel.distance(wa, wb)) / 2
     return common / len(wa), common / len(wb)
+
+
+def trim_unmatched_edges(
+    a: Fingerprint, ta: tuple[int, int], b: Fingerprint, tb: tuple[int, int], min_edge: int
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Cut an edge of either side none of whose content words occur on the other side.
+
+    Sentence boundaries are not where reuse starts and stops: a sentence a passage had
+    to take whole may begin or end with ``min_edge`` or more words of which not one
+    content word (stem) is found in the other side's passage; those words were not
+    reused, however the rest was rewritten or shuffled.
+    """
+    wa, wb = a.words[ta[0] : ta[1]], b.words[tb[0] : tb[1]]
+    blocks = [op for op in Indel.opcodes(wa, wb) if op.tag == "equal"]
+    if blocks and max(op.src_end - op.src_start for op in blocks) >= min_edge:
+        # Copied text: the reused part is where two-word phrases of the other side occur
+        # (in any order, so reordered sentences stay in).
+        return (
+            _marked_range(ta, _bigram_hits(wa, _bigrams(wb)), min_edge, width=2),
+            _marked_range(tb, _bigram_hits(wb, _bigrams(wa)), min_edge, width=2),
+        )
+    a_range = _marked_range(ta, _stem_hits(a, ta, _content_stems(b, tb)), min_edge)
+    b_range = _marked_range(tb, _stem_hits(b, tb, _content_stems(a, ta)), min_edge)
+    return a_range, b_range
+
+
+def _bigrams(words: tuple[str, ...]) -> set[tuple[str, str]]:
+    return set(itertools.pairwise(words))
+
+
+def _bigram_hits(words: tuple[str, ...], other: set[tuple[str, str]]) -> list[int]:
+    return [k for k, pair in enumerate(itertools.pairwise(words)) if pair in other]
+
+
+def _stem_hits(fp: Fingerprint, tokens: tuple[int, int], other: set[str]) -> list[int]:
+    return [t - tokens[0] for t in range(*tokens) if fp.content[t] and fp.stems[t] in other]
+
+
+def _marked_range(
+    tokens: tuple[int, int], hits: list[int], min_edge: int, width: int = 1
+) -> tuple[int, int]:
+    """``tokens`` without an unmarked head or tail of ``min_edge`` tokens or more.
+
+    ``hits`` are offsets (from ``tokens[0]``) of marked units ``width`` tokens long.
+    """
+    if not hits:
+        return tokens
+    start, end = tokens
+    head = hits[0]
+    tail = (end - start) - (hits[-1] + width)
+    return (
+        start + head if head >= min_edge else start,
+        end - tail if tail >= min_edge else end,
+    )
+
+
+def _content_stems(fp: Fingerprint, tokens: tuple[int, int]) -> set[str]:
+    return {fp.stems[t] for t in range(*tokens) if fp.content[t]}
 
 
 def refine_copy(
@@ -186,7 +245,7 @@ def classify(
         for (i0, i1), (j0, j1), score, links in _split_by_paragraph(m, b):
             ta, tb = _token_range(a, i0, i1), _token_range(b, j0, j1)
             kind, kept = _kind(a, ta, b, tb, quotes_a, quotes_b, config)
-            piece = _Piece(i0, i1, j0, j1, kind, max(kept, score), links)
+            piece = _Piece(i0, i1, j0, j1, kind, max(kept, score), links, m.summary)
             if merged and _same_family(merged[-1].kind, kind):
                 merged[-1].absorb(piece)
             else:
@@ -202,6 +261,12 @@ def classify(
                 ta, tb = refine_copy(a, ta, b, tb)
                 source_span, derived_span = a.span_of_tokens(*ta), b.span_of_tokens(*tb)
                 kind, kept = _kind(a, ta, b, tb, quotes_a, quotes_b, config)
+            elif not p.summary:
+                trimmed = trim_unmatched_edges(a, ta, b, tb, config.min_unmatched_edge_tokens)
+                if trimmed != (ta, tb):
+                    ta, tb = trimmed
+                    source_span, derived_span = a.span_of_tokens(*ta), b.span_of_tokens(*tb)
+                    kind, kept = _kind(a, ta, b, tb, quotes_a, quotes_b, config)
             passages.append(
                 Passage(
                     source_span=source_span,
@@ -246,6 +311,7 @@ class _Piece:
     kind: Kind
     score: float
     links: list[tuple[int, int, float]]
+    summary: bool = False
 
     def absorb(self, other: _Piece) -> None:
         self.i0 = min(self.i0, other.i0)

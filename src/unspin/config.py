@@ -105,6 +105,9 @@ class ClassifyConfig:
     verbatim: float = 0.97
     #: ... and for "near-verbatim"; below it a passage is a paraphrase.
     near_verbatim: float = 0.80
+    #: A passage edge of at least this many words, no content word of which occurs on the
+    #: other side, is cut off: the sentence was taken whole, those words were not reused.
+    min_unmatched_edge_tokens: int = 12
     #: Share of a passage's characters inside quotation marks for it to count as a quotation.
     quoted_share: float = 0.6
 
