@@ -84,21 +84,25 @@ class _Cluster:
         return sum(s[2] for s in self.seeds)
 
 
-def _stem_matrix(fp: Fingerprint, vocab: dict[str, int]) -> sparse.csr_matrix:
-    """Sentence × stem count matrix over content words of body sentences."""
-    rows: list[int] = []
-    cols: list[int] = []
-    for i, (a, b) in enumerate(fp.sentence_tokens):
-        if not fp.sentence_in_body[i]:
-            continue
-        for t in range(int(a), int(b)):
-            if fp.content[t]:
-                rows.append(i)
-                cols.append(vocab.setdefault(fp.stems[t], len(vocab)))
-    data = np.ones(len(rows), dtype=np.float32)
-    return sparse.csr_matrix(
-        (data, (rows, cols)), shape=(fp.n_sentences, max(len(vocab), 1)), dtype=np.float32
-    )
+def _stem_matrices(a: Fingerprint, b: Fingerprint) -> tuple[sparse.csr_matrix, ...]:
+    """Sentence × stem count matrices of both texts over one vocabulary (content words of
+    body sentences only)."""
+    parts = []
+    for fp in (a, b):
+        tokens = np.flatnonzero((fp.token_sentence >= 0) & fp.content)
+        tokens = tokens[fp.sentence_in_body[fp.token_sentence[tokens]]]
+        parts.append((fp.token_sentence[tokens], fp.stem_ids[tokens]))
+    ids = np.concatenate([parts[0][1], parts[1][1]])
+    vocab, cols = np.unique(ids, return_inverse=True)
+    width = max(len(vocab), 1)
+    split = len(parts[0][1])
+    out = []
+    for (rows, _), fp, c in zip(parts, (a, b), (cols[:split], cols[split:]), strict=True):
+        data = np.ones(len(rows), dtype=np.float32)
+        out.append(
+            sparse.csr_matrix((data, (rows, c)), shape=(fp.n_sentences, width), dtype=np.float32)
+        )
+    return tuple(out)
 
 
 def sentence_similarity(
@@ -109,12 +113,7 @@ def sentence_similarity(
     embeddings_b: FloatArray | None = None,
 ) -> SentenceSimilarity:
     """Lexical (and, given embeddings, semantic) similarity of every sentence pair."""
-    vocab: dict[str, int] = {}
-    ma = _stem_matrix(a, vocab)
-    mb = _stem_matrix(b, vocab)
-    width = max(len(vocab), 1)
-    ma.resize((ma.shape[0], width))
-    mb.resize((mb.shape[0], width))
+    ma, mb = _stem_matrices(a, b)
     # tf-isf: inverse *sentence* frequency over both documents down-weights words that
     # are everywhere in this pair without needing a stopword list for them.
     n_sent = max(ma.shape[0] + mb.shape[0], 1)

@@ -59,6 +59,15 @@ def stem(word: str) -> str:
     return str(_stemmer.stemWord(word))
 
 
+# Stems get process-wide integer ids so that similarity matrices are built with numpy;
+# the ids never leave the process (results carry offsets, never ids).
+_STEM_IDS: dict[str, int] = {}
+
+
+def _stem_id(stem_: str) -> int:
+    return _STEM_IDS.setdefault(stem_, len(_STEM_IDS))
+
+
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
     """A document prepared for alignment. Token and sentence spans index ``doc.text``."""
@@ -75,6 +84,7 @@ class Fingerprint:
     sentence_in_body: BoolArray  # (m,)
     sentence_quoted: BoolArray  # (m,) mostly inside quotation marks
     token_sentence: IntArray  # (n,) sentence of each token, -1 outside every sentence
+    stem_ids: IntArray  # (n,) process-wide ids of ``stems``
 
     @property
     def n_sentences(self) -> int:
@@ -139,12 +149,16 @@ def fingerprint(doc: Document) -> Fingerprint:
         sentence_in_body=in_body,
         sentence_quoted=quoted,
         token_sentence=token_sentence,
+        stem_ids=np.fromiter((_stem_id(x) for x in stems), dtype=np.int64, count=len(stems)),
     )
 
 
 _OPENING = frozenset("“„«\x1c")
 _CLOSING = frozenset("”»\x1d")
 _AMBIGUOUS = frozenset('"″')
+
+
+_QUOTE_MARK = re.compile("[" + re.escape("".join(_OPENING | _CLOSING | _AMBIGUOUS)) + "]")
 
 
 def quotation_spans(text: str) -> list[Span]:
@@ -159,7 +173,8 @@ def quotation_spans(text: str) -> list[Span]:
     for line in _PARAGRAPH.finditer(text):
         start, end = line.span()
         open_at: int | None = None
-        for k in range(start, end):
+        for mark in _QUOTE_MARK.finditer(text, start, end):
+            k = mark.start()
             ch = text[k]
             if ch in _OPENING or (ch in _AMBIGUOUS and open_at is None and _opens(text, k)):
                 if open_at is None:
@@ -292,8 +307,9 @@ def _assign_tokens(
 
 def _in_body(sent_spans: IntArray, body: tuple[Span, ...]) -> BoolArray:
     """Sentences most of whose characters lie inside the given spans (body, quotations)."""
-    out = np.zeros(len(sent_spans), dtype=bool)
-    for i, (s, e) in enumerate(sent_spans):
-        inside = sum(max(0, min(e, be) - max(s, bs)) for bs, be in body)
-        out[i] = inside * 2 >= (e - s)
-    return out
+    if len(sent_spans) == 0 or not body:
+        return np.zeros(len(sent_spans), dtype=bool)
+    spans = np.asarray(body, dtype=np.int64).reshape(-1, 2)
+    starts, ends = sent_spans[:, :1], sent_spans[:, 1:]
+    overlap = np.clip(np.minimum(ends, spans[:, 1]) - np.maximum(starts, spans[:, 0]), 0, None)
+    return np.asarray(overlap.sum(axis=1) * 2 >= (ends - starts).ravel(), dtype=bool)
