@@ -119,12 +119,11 @@ class Fingerprint:
 def fingerprint(doc: Document) -> Fingerprint:
     """Tokenise, stem and segment ``doc`` (pure; cheap enough to recompute per pair)."""
     norm = normalize(doc.text)
-    words: list[str] = []
-    spans: list[tuple[int, int]] = []
-    for m in _WORD.finditer(norm.text):
-        words.append(m.group())
-        spans.append(norm.to_original(m.span()))
-    token_spans = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    matches = list(_WORD.finditer(norm.text))
+    words = [m.group() for m in matches]
+    first = np.fromiter((m.start() for m in matches), dtype=np.int64, count=len(matches))
+    last = np.fromiter((m.end() - 1 for m in matches), dtype=np.int64, count=len(matches))
+    token_spans = np.stack([norm.starts[first], norm.ends[last]], axis=1).reshape(-1, 2)
     stems = tuple(stem(w) for w in words)
     content = np.fromiter(
         (w not in STOPWORDS and not w.isdigit() for w in words), dtype=bool, count=len(words)

@@ -122,32 +122,41 @@ def _has_c0(text: str) -> bool:
     return _C0.search(text) is not None
 
 
+# Characters that need more than lower-casing: everything outside printable ASCII and
+# the three whitespace controls. Runs between them are folded in bulk.
+_SPECIAL = re.compile(r"[^\x20-\x7e\t\n\r]")
+
+
 def _fold_general(text: str) -> tuple[str, IntArray, IntArray]:
     pieces: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    for i, ch in enumerate(text):
-        if ch.isascii() and " " <= ch <= "~":
-            pieces.append(ch.lower())
-            starts.append(i)
-            ends.append(i + 1)
-            continue
-        folded = _fold_char(ch)
+    starts: list[IntArray] = []
+    ends: list[IntArray] = []
+    pos = 0
+    for m in _SPECIAL.finditer(text):
+        i = m.start()
+        if i > pos:
+            pieces.append(text[pos:i].lower())
+            starts.append(np.arange(pos, i, dtype=np.int64))
+            ends.append(np.arange(pos + 1, i + 1, dtype=np.int64))
+        pos = i + 1
+        folded = _fold_char(text[i])
         if not folded:
             # A dropped character (a combining mark, a zero-width space) belongs to the
             # character before it, so spans that end there still cover it.
             if ends:
-                ends[-1] = i + 1
+                ends[-1][-1] = i + 1
             continue
-        for c in folded:
-            pieces.append(c)
-            starts.append(i)
-            ends.append(i + 1)
-    return (
-        "".join(pieces),
-        np.asarray(starts, dtype=np.int64),
-        np.asarray(ends, dtype=np.int64),
-    )
+        pieces.append(folded)
+        starts.append(np.full(len(folded), i, dtype=np.int64))
+        ends.append(np.full(len(folded), i + 1, dtype=np.int64))
+    if pos < len(text):
+        pieces.append(text[pos:].lower())
+        starts.append(np.arange(pos, len(text), dtype=np.int64))
+        ends.append(np.arange(pos + 1, len(text) + 1, dtype=np.int64))
+    if not pieces:
+        empty = np.zeros(0, dtype=np.int64)
+        return "", empty, empty.copy()
+    return "".join(pieces), np.concatenate(starts), np.concatenate(ends)
 
 
 def _unify_initialisms(norm: Normalized) -> Normalized:
