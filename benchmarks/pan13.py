@@ -123,6 +123,14 @@ def run(
         )
         memory = peak_rss_mb()
         scores = evaluate(corpus, det_dir, limit=limit)
+        # The same detections scored on the two halves of the corpus (even and odd
+        # suspicious documents): thresholds that fit one half only would show here.
+        halves = {
+            name: scores_to_dict(
+                evaluate(corpus, det_dir, limit=limit, select=lambda s, _, r=rest: _half(s) == r)
+            )
+            for name, rest in (("even", 0), ("odd", 1))
+        }
     mode = "lexical" if not config.embed.enabled else config.embed.model
     return {
         "mode": mode,
@@ -147,7 +155,14 @@ def run(
             ),
         },
         "scores": scores_to_dict(scores),
+        "halves": halves,
     }
+
+
+def _half(susp: str) -> int:
+    """0 or 1 by the number of the suspicious document (``suspicious-document00042.txt``)."""
+    digits = "".join(ch for ch in Path(susp).stem if ch.isdigit())
+    return int(digits or 0) % 2
 
 
 def report(result: dict[str, Any]) -> str:
@@ -168,6 +183,16 @@ def report(result: dict[str, Any]) -> str:
             f"| {m['recall']:.4f} | {m['granularity']:.4f} | {m['plagdet']:.4f} "
             f"| {'–' if base is None else f'{base:.4f}'} |"
         )
+    halves = result.get("halves", {})
+    if halves:
+        lines += ["", "| half | " + " | ".join(n for n, _ in rows) + " |"]
+        lines.append("|---|" + "---|" * len(rows))
+        for half, sc in halves.items():
+            cells = [
+                *(sc["by_folder"][n]["plagdet"] for n, _ in rows[:-1]),
+                sc["overall"]["plagdet"],
+            ]
+            lines.append(f"| {half} | " + " | ".join(f"{c:.4f}" for c in cells) + " |")
     mem = result["peak_rss_mb"]
     lines += [
         "",

@@ -163,3 +163,45 @@ def test_speed_compare_skips_without_data(
     assert sc.main(["--data", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
     assert "SKIPPED" in capsys.readouterr().out
     assert not (tmp_path / "out").exists()
+
+
+# --- quality gates: what improves PAN must not worsen the other corpora -------------------
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+def test_clough_stevenson_quality_floor() -> None:
+    """The whole Clough & Stevenson run (about 2 s): independent answers stay apart from
+    copied and revised ones. Floors sit a little under the committed figures."""
+    corpus("clough-stevenson-short-answers")
+    cs = _load("clough_stevenson")
+    result = cs.run(SHARED_DATA, modes=("static",))
+    summary = result["modes"]["static"]["summary"]
+    assert summary["binary"]["accuracy"] >= 0.88
+    assert summary["spearman"]["rho"] >= 0.70
+    non = summary["per_category"]["non"]
+    assert non["answer_coverage_mean"] <= 0.08
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+def test_pan13_sample_quality_floor(tmp_path: Path) -> None:
+    """The first 25 pairs of each PAN folder (about 10 s): plagdet floors a little under
+    what the full benchmark measures, so a change that breaks one obfuscation type fails."""
+    corpus("pan13-text-alignment-training")
+    pan = _load("pan13")
+    from unspin.config import Config
+
+    result = pan.run(
+        SHARED_DATA / "pan13-text-alignment-training",
+        config=Config(),
+        workers=2,
+        limit=25,
+        out=tmp_path / "det",
+    )
+    folders = result["scores"]["by_folder"]
+    assert folders["01-no-plagiarism"]["detections"] <= 5
+    assert folders["02-no-obfuscation"]["plagdet"] >= 0.85
+    assert folders["03-random-obfuscation"]["plagdet"] >= 0.70
+    assert folders["04-translation-obfuscation"]["plagdet"] >= 0.70
+    assert result["scores"]["overall"]["plagdet"] >= 0.78

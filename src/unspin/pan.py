@@ -41,7 +41,7 @@ import math
 import os
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -492,6 +492,7 @@ def evaluate(
     *,
     detection_feature: str = DETECTION_FEATURE,
     limit: int | None = None,
+    select: Callable[[str, str], bool] | None = None,
 ) -> Scores:
     """Score a folder of detection files against a PAN corpus, overall and per folder.
 
@@ -508,6 +509,8 @@ def evaluate(
         detection_feature: The feature name of detections; ``"plagiarism"`` lets the
             truth itself be scored as detections.
         limit: Score only the first ``limit`` pairs of each folder (for quick runs).
+        select: Score only the pairs ``(susp, src)`` for which this is true (for
+            cross-validation over halves of a corpus).
 
     Returns:
         The overall measures and the measures per truth folder.
@@ -528,6 +531,8 @@ def evaluate(
         cases: set[Annotation] = set()
         detections: set[Annotation] = set()
         for susp, src in read_pairs(folder / "pairs")[:limit]:
+            if select is not None and not select(susp, src):
+                continue
             name = pair_xml_name(susp, src)
             truth_file = folder / name
             if not truth_file.is_file():
