@@ -38,6 +38,9 @@ def seed_result(request: pytest.FixtureRequest) -> Comparison:
     return compare_files(SEED_SOURCE, SEED_DERIVED, config=Config(embed=embed))
 
 
+LEXICAL_OUT_OF_REACH = {"spun repetition of the quote", "relations with Washington"}
+
+
 def _pair(result: Comparison) -> PairReport:
     assert len(result.pairs) == 1
     return result.pairs[0]
@@ -79,10 +82,14 @@ def test_character_precision_and_recall(
 def test_each_passage_found_with_its_kind(
     seed_result: Comparison, request: pytest.FixtureRequest
 ) -> None:
-    if "none" in request.node.callspec.id:
-        pytest.skip("the spun repetition needs the sentence model")
     pair = _pair(seed_result)
-    for g in ANNOTATION["passages"]:
+    gold = ANNOTATION["passages"]
+    if "none" in request.node.callspec.id:
+        # Without the sentence model the most heavily spun passages (the reworded
+        # repetition of the quote, the paragraph on relations) are out of reach; the
+        # copied and lightly spun ones must still be found.
+        gold = [g for g in gold if g["label"] not in LEXICAL_OUT_OF_REACH]
+    for g in gold:
         gs, ge = g["derived_span"]
         overlapping = [
             x
