@@ -74,7 +74,7 @@ class AlignConfig:
     #: Per derived sentence, seeds weaker than its best seed by more than this are dropped.
     seed_margin: float = 0.2
     #: Seeds this many sentences apart (on both sides) may join one passage.
-    max_gap_sentences: int = 2
+    max_gap_sentences: int = 3
     #: Adjacent passages (this many sentences apart at most) that together are shorter than
     #: ``summary_ratio`` times the source stretch they draw on are one summary passage.
     summary_gap_sentences: int = 2
