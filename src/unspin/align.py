@@ -188,23 +188,32 @@ def align(
     if sim.semantic is not None and thresholds is None:
         raise ConfigError(f"no semantic thresholds for model {model!r} in AlignConfig.semantic")
     scores = seed_scores(sim, config, thresholds)
+    lexical = (sim.cosine >= config.seed_cosine) & (sim.dice >= config.seed_dice)
     for i, j in copy_links(a, b, n=config.min_run_tokens, min_tokens=config.min_copy_tokens):
         scores[i, j] = 1.0
+        lexical[i, j] = True
     seeds = _prune_seeds(scores, config.seed_margin)
     clusters = _cluster(seeds, b, config)
     _grow_edges(clusters, sim, b, config, thresholds)
     clusters = _merge_summaries(clusters, a, b, config)
     matches = [_to_match(c, a, b, sim) for c in clusters]
-    return [m for m in matches if _convincing(m, a, b, config)]
+    return [
+        m
+        for m in matches
+        if _convincing(m, a, b, config, worded=any(lexical[i, j] for i, j, _ in m.links))
+    ]
 
 
-def _convincing(m: Match, a: Fingerprint, b: Fingerprint, config: AlignConfig) -> bool:
+def _convincing(
+    m: Match, a: Fingerprint, b: Fingerprint, config: AlignConfig, *, worded: bool
+) -> bool:
     """Whether a candidate passage carries enough evidence of reuse for its length.
 
     A short passage is one or two sentences, which a text on the same subject can echo
     by chance; it must show stronger evidence (copied phrases, a clear counterpart)
-    than a long one — unless both texts quote it: matching quotations are reuse of a
-    speaker's words however short.
+    than a long one, and so must one whose sentences match in meaning only — unless
+    both texts quote it: matching quotations are reuse of a speaker's words however
+    short or reworded.
     """
     length = min(m.source_span[1] - m.source_span[0], m.derived_span[1] - m.derived_span[0])
     evidence = m.score + m.shared_phrases + m.distinctiveness
@@ -213,7 +222,9 @@ def _convincing(m: Match, a: Fingerprint, b: Fingerprint, config: AlignConfig) -
         a.sentence_quoted[m.source_sentences[0] : m.source_sentences[1] + 1].all()
         and b.sentence_quoted[m.derived_sentences[0] : m.derived_sentences[1] + 1].all()
     )
-    if length < config.short_passage_chars and not quoted:
+    # A passage found by meaning alone, with no sentence pair that also shares its
+    # wording, is held to the standard of a short one.
+    if (length < config.short_passage_chars or not worded) and not quoted:
         needed = max(needed, config.min_short_passage_evidence)
     return (
         m.score >= config.min_fragment_similarity
