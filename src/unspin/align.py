@@ -148,19 +148,26 @@ def _l2_rows(m: sparse.csr_matrix) -> sparse.csr_matrix:
 
 
 def seed_scores(
-    sim: SentenceSimilarity, config: AlignConfig, thresholds: SemanticThresholds | None = None
+    sim: SentenceSimilarity,
+    config: AlignConfig,
+    thresholds: SemanticThresholds | None = None,
+    quoted: npt.NDArray[np.bool_] | None = None,
 ) -> FloatArray:
-    """Seed strength per sentence pair (0 where the pair is not a seed)."""
+    """Seed strength per sentence pair (0 where the pair is not a seed).
+
+    ``quoted`` marks pairs of sentences that are both quotations: a reworded quotation
+    is exactly what a spinner leaves behind, so it seeds on weaker meaning evidence.
+    """
     lexical = (sim.cosine >= config.seed_cosine) & (sim.dice >= config.seed_dice)
     score = np.where(lexical, np.maximum(sim.cosine, sim.dice), 0.0)
     if sim.semantic is not None and thresholds is not None:
         sem = sim.semantic
         # The stronger the meaning match, the less shared wording it needs.
-        semantic = (
-            ((sem >= thresholds.strong) & (sim.dice > 0))
-            | ((sem >= thresholds.weak) & (sim.dice >= config.seed_dice_weak))
-            | ((sem >= thresholds.extend) & (sim.dice >= config.seed_dice))
+        semantic = ((sem >= thresholds.strong) & (sim.dice > 0)) | (
+            (sem >= thresholds.weak) & (sim.dice >= config.seed_dice_weak)
         )
+        if quoted is not None:
+            semantic |= quoted & (sem >= thresholds.corroborated) & (sim.dice >= config.seed_dice)
         # Meaning and wording both count: of two source sentences that paraphrase the
         # same derived one, the one that also shares its words is its counterpart.
         both = (sem + np.maximum(sim.cosine, sim.dice)) / 2
@@ -187,7 +194,8 @@ def align(
     thresholds = config.semantic.get(model) if model else None
     if sim.semantic is not None and thresholds is None:
         raise ConfigError(f"no semantic thresholds for model {model!r} in AlignConfig.semantic")
-    scores = seed_scores(sim, config, thresholds)
+    quoted = np.outer(a.sentence_quoted, b.sentence_quoted)
+    scores = seed_scores(sim, config, thresholds, quoted)
     lexical = (sim.cosine >= config.seed_cosine) & (sim.dice >= config.seed_dice)
     for i, j in copy_links(a, b, n=config.min_run_tokens, min_tokens=config.min_copy_tokens):
         scores[i, j] = 1.0

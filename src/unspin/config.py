@@ -44,14 +44,16 @@ class SemanticThresholds:
     strong: float
     #: Above this, a pair seeds when it also shares ``AlignConfig.seed_dice_weak`` Dice.
     weak: float
+    #: Above this, a pair of quotations seeds when it also shares ``AlignConfig.seed_dice``.
+    corroborated: float
     #: A sentence next to a passage joins it above this (with some lexical support).
     extend: float
 
 
 def _default_semantic() -> dict[str, SemanticThresholds]:
     return {
-        "static": SemanticThresholds(strong=0.88, weak=0.76, extend=0.66),
-        "minilm-l3": SemanticThresholds(strong=0.80, weak=0.64, extend=0.55),
+        "static": SemanticThresholds(strong=0.88, weak=0.76, corroborated=0.66, extend=0.80),
+        "minilm-l3": SemanticThresholds(strong=0.80, weak=0.64, corroborated=0.55, extend=0.70),
     }
 
 
