@@ -109,9 +109,29 @@ def trim_unmatched_edges(
             _marked_range(ta, _bigram_hits(wa, _bigrams(wb)), min_edge, width=2),
             _marked_range(tb, _bigram_hits(wb, _bigrams(wa)), min_edge, width=2),
         )
-    a_range = _marked_range(ta, _stem_hits(a, ta, _content_stems(b, tb)), min_edge)
-    b_range = _marked_range(tb, _stem_hits(b, tb, _content_stems(a, ta)), min_edge)
+    # Reworded text: a spinner may replace every content word of a clause, so only whole
+    # sentences without one shared content word are cut.
+    a_range = _whole_sentences(
+        a, ta, _marked_range(ta, _stem_hits(a, ta, _content_stems(b, tb)), min_edge)
+    )
+    b_range = _whole_sentences(
+        b, tb, _marked_range(tb, _stem_hits(b, tb, _content_stems(a, ta)), min_edge)
+    )
     return a_range, b_range
+
+
+def _whole_sentences(
+    fp: Fingerprint, tokens: tuple[int, int], cut: tuple[int, int]
+) -> tuple[int, int]:
+    """Widen ``cut`` (inside ``tokens``) back to the sentence boundaries around it."""
+    start, end = cut
+    if start > tokens[0]:
+        first = fp.token_sentence[start]
+        start = max(tokens[0], int(fp.sentence_tokens[first, 0]))
+    if end < tokens[1]:
+        last = fp.token_sentence[end - 1]
+        end = min(tokens[1], int(fp.sentence_tokens[last, 1]))
+    return start, end
 
 
 def _bigrams(words: tuple[str, ...]) -> set[tuple[str, str]]:

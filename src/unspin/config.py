@@ -52,8 +52,8 @@ class SemanticThresholds:
 
 def _default_semantic() -> dict[str, SemanticThresholds]:
     return {
-        "static": SemanticThresholds(strong=0.88, weak=0.76, corroborated=0.66, extend=0.80),
-        "minilm-l3": SemanticThresholds(strong=0.80, weak=0.64, corroborated=0.55, extend=0.70),
+        "static": SemanticThresholds(strong=0.88, weak=0.76, corroborated=0.66, extend=0.66),
+        "minilm-l3": SemanticThresholds(strong=0.80, weak=0.64, corroborated=0.55, extend=0.55),
     }
 
 
