@@ -19,11 +19,8 @@ import argparse
 import csv
 import itertools
 import json
-import os
-import platform
 import re
 import statistics
-import subprocess
 import sys
 import time
 import warnings
@@ -35,6 +32,7 @@ from typing import Any
 
 from scipy.stats import spearmanr
 
+from runinfo import machine, revision
 from unspin.config import Config, EmbedConfig
 from unspin.embed import Embedder, load_embedder
 from unspin.ingest import load_document
@@ -393,38 +391,6 @@ def run(
         result["notable"] = notable(result["records"])
         out["modes"][mode] = result
     return out
-
-
-def revision() -> dict[str, Any]:
-    """The git commit measured, and whether src/ had uncommitted changes."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-    except OSError:
-        return {"commit": None, "src_dirty": None}
-    return {"commit": head or None, "src_dirty": bool(dirty)}
-
-
-def machine() -> dict[str, Any]:
-    """The CPU, core count and Python version of this run."""
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": model,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
 
 
 # --- output -------------------------------------------------------------------------------

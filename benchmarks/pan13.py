@@ -19,14 +19,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import resource
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from runinfo import machine
 from unspin import __version__
 from unspin.config import Config, EmbedConfig
 from unspin.pan import evaluate, read_pairs, scores_to_dict, truth_folders
@@ -79,24 +78,6 @@ def peak_rss_mb() -> dict[str, float]:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / _KB_PER_MB
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / _KB_PER_MB
     return {"self": round(own, 1), "largest_worker": round(child, 1)}
-
-
-def machine() -> dict[str, Any]:
-    """The CPU, core count and Python version of this run."""
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": model,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
 
 
 def run(

@@ -27,7 +27,6 @@ import argparse
 import html
 import json
 import os
-import platform
 import random
 import re
 import statistics
@@ -40,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runinfo import machine, revision
 from unspin.align import align
 from unspin.classify import classify
 from unspin.config import Config, EmbedConfig
@@ -661,42 +661,6 @@ def load_times(modes: Sequence[str], repeats: int = 3) -> dict[str, Any]:
             "subprocess_wall_seconds": _stats(walls),
         }
     return out
-
-
-def revision() -> dict[str, Any]:
-    """The git commit measured, and whether src/ had uncommitted changes."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "src"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-    except OSError:
-        return {"commit": None, "src_dirty": None}
-    return {"commit": head or None, "src_dirty": bool(dirty)}
-
-
-def machine() -> dict[str, Any]:
-    """The CPU, core count and Python version of this run."""
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    try:
-        nproc = int(subprocess.run(["nproc"], capture_output=True, text=True).stdout)
-    except (OSError, ValueError):
-        nproc = os.cpu_count() or 0
-    return {
-        "nproc": nproc,
-        "cpu": model,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
 
 
 def run(

@@ -24,6 +24,8 @@ def _load(name: str) -> ModuleType:
     """Import ``benchmarks/<name>.py`` (the folder is not a package)."""
     if name in sys.modules:
         return sys.modules[name]
+    if str(BENCHMARKS) not in sys.path:  # the scripts import their shared helpers
+        sys.path.insert(0, str(BENCHMARKS))
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

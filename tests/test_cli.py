@@ -147,3 +147,12 @@ def test_unloadable_model_warns_and_aligns_lexically(
         embed.clear_cache()
     assert code == 0
     assert json.loads(out)["pairs"][0]["passages"]
+
+
+def test_unwritable_output_is_one_line_exit_2(tmp_path: Path) -> None:
+    target = tmp_path / "no-such-dir" / "report.html"
+    code, _, err = _run("compare", str(SEED_SOURCE), str(SEED_DERIVED), "--html", str(target))
+    assert code == 2
+    (line,) = err.strip().splitlines()
+    assert str(target) in line and "cannot write" in line
+    assert not target.parent.exists()

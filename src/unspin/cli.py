@@ -21,6 +21,7 @@ from .errors import InputError, UnspinError
 from .pan_cli import pan_app
 from .pipeline import compare_files
 from .report import print_summary, render_html, to_json, to_jsonl_line
+from .report.files import write_text_atomically
 
 app = typer.Typer(
     add_completion=False,
@@ -139,14 +140,10 @@ def compare_cmd(
 
 
 def _write(path: Path, text: str) -> None:
-    # Write beside the target and rename, so a failure never leaves half a report.
-    tmp = path.with_name(path.name + ".partial")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise _fail(f"{path}: cannot write ({err.strerror})") from None
+        write_text_atomically(path, text)
+    except UnspinError as err:
+        raise _fail(str(err)) from None
 
 
 def _batch(pairs_file: Path, out: Path, config: Config, *, quiet: bool) -> int:

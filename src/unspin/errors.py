@@ -4,6 +4,7 @@
 
     UnspinError
     ├── InputError        a document or list that cannot be read (names the input and the problem)
+    │   └── OutputError   a result that cannot be written (names the path and the problem)
     └── ConfigError       an impossible setting
 """
 
@@ -21,6 +22,10 @@ class InputError(UnspinError):
         self.source = str(source)
         self.problem = problem
         super().__init__(f"{self.source}: {problem}")
+
+
+class OutputError(InputError):
+    """A report or detection file cannot be written; ``str(err)`` is ``"<path>: <problem>"``."""
 
 
 class ConfigError(UnspinError):

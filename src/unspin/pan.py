@@ -48,6 +48,7 @@ from typing import Any
 
 from .errors import InputError
 from .records import Passage, Span
+from .report.files import write_text_atomically
 
 __all__ = [
     "DETECTION_FEATURE",
@@ -242,15 +243,7 @@ def write_pan_xml(
             attributes["obfuscation"] = case.obfuscation
         ET.SubElement(root, "feature", attributes)
     ET.indent(root, space="")
-    text = ET.tostring(root, encoding="unicode") + "\n"
-    target = Path(path)
-    tmp = target.with_name(target.name + ".partial")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise InputError(target, f"cannot write ({_one_line(err.strerror or str(err))})") from None
+    write_text_atomically(path, ET.tostring(root, encoding="unicode") + "\n")
 
 
 def write_detections(
