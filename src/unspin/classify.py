@@ -371,7 +371,7 @@ def _split_by_paragraph(m: Match, b: Fingerprint) -> list[_Split]:
             (
                 core_source_range(links),
                 (j0, j1),
-                max(x[2] for x in links),
+                sum(x[2] for x in links) / len(links),
                 links,
             )
         )
