@@ -203,13 +203,20 @@ def align(
     seeds = _prune_seeds(scores, config.seed_margin)
     clusters = _cluster(seeds, b, config)
     _grow_edges(clusters, sim, b, config, thresholds)
-    clusters = _merge_summaries(clusters, a, b, config)
-    matches = [_to_match(c, a, b, sim) for c in clusters]
-    return [
-        m
-        for m in matches
-        if _convincing(m, a, b, config, worded=any(lexical[i, j] for i, j, _ in m.links))
+    # Only passages convincing on their own may be joined into a summary: a copy next
+    # to a chance resemblance is not a summary of the whole source.
+    kept = [
+        c
+        for c in clusters
+        if _convincing(
+            _to_match(c, a, b, sim),
+            a,
+            b,
+            config,
+            worded=any(lexical[i, j] for i, j, _ in c.seeds),
+        )
     ]
+    return [_to_match(c, a, b, sim) for c in _merge_summaries(kept, a, b, config)]
 
 
 def _convincing(
@@ -488,8 +495,6 @@ def _merge_summaries(
             c is not None
             and run
             and c.j_range[0] - run[-1].j_range[1] <= (config.summary_gap_sentences + 1)
-            and not _long_copy(c, b)
-            and not _long_copy(run[-1], b)
         ):
             run.append(c)
             continue
@@ -509,13 +514,6 @@ def _merge_summaries(
         out.extend(run)
         run = [c] if c is not None else []
     return out
-
-
-def _long_copy(c: _Cluster, b: Fingerprint) -> bool:
-    """A long piece copied nearly word for word is a copy, never part of a summary."""
-    j0, j1 = c.j_range
-    long = b.sentence_spans[j1, 1] - b.sentence_spans[j0, 0] >= 300
-    return bool(long and np.mean([s[2] for s in c.seeds]) >= 0.8)
 
 
 def _to_match(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity) -> Match:
