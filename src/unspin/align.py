@@ -484,9 +484,10 @@ def _merge_summaries(
     A summary takes a sentence from here and a clause from there: its pieces sit next to
     each other in the derived text but far apart in the source, so the forward-chaining
     of ``_cluster`` leaves them apart. When a run of adjacent pieces is less than
-    ``summary_ratio`` as long as the source stretch it draws on, and that stretch is
-    most of the source, it is one passage: a summary of the source document (the
-    adaptive summary mode of Sanchez-Perez et al. 2015).
+    ``summary_ratio`` as long as the source stretch it draws on, and that stretch is a
+    good part of the source, it is one passage: a summary of that stretch — of the whole
+    document when it draws on most of it (the adaptive summary mode of Sanchez-Perez et
+    al. 2015).
     """
     out: list[_Cluster] = []
     run: list[_Cluster] = []
@@ -520,7 +521,9 @@ def _to_match(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilari
     i0, i1 = c.i_range if c.summary else core_source_range(c.seeds)
     if c.summary:
         # A summary that draws on most of a document summarises all of it.
-        i0, i1 = 0, a.n_sentences - 1
+        body = a.sentence_spans[-1, 1] - a.sentence_spans[0, 0]
+        if a.sentence_spans[i1, 1] - a.sentence_spans[i0, 0] >= 0.5 * body:
+            i0, i1 = 0, a.n_sentences - 1
     j0, j1 = c.j_range
     va = np.asarray(sim.weights_a[i0 : i1 + 1].sum(axis=0), dtype=np.float32).ravel()
     vb = np.asarray(sim.weights_b[j0 : j1 + 1].sum(axis=0), dtype=np.float32).ravel()

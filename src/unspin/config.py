@@ -82,7 +82,7 @@ class AlignConfig:
     summary_gap_sentences: int = 2
     summary_ratio: float = 0.5
     #: ... when the stretch they draw on covers at least this share of the source.
-    summary_min_source_share: float = 0.5
+    summary_min_source_share: float = 0.25
     #: ... and when there are at least this many pieces (two could be two separate copies).
     summary_min_pieces: int = 2
     #: A passage must be at least this long on both sides (characters).
