@@ -507,8 +507,7 @@ def _merge_summaries(
             source_chars = a.sentence_spans[i1, 1] - a.sentence_spans[i0, 0]
             body_chars = a.sentence_spans[-1, 1] - a.sentence_spans[0, 0]
             if (
-                len(run) >= config.summary_min_pieces
-                and derived_chars < config.summary_ratio * source_chars
+                derived_chars < config.summary_ratio * source_chars
                 and source_chars >= config.summary_min_source_share * body_chars
             ):
                 run = [_Cluster([s for x in run for s in x.seeds], summary=True)]

@@ -83,8 +83,6 @@ class AlignConfig:
     summary_ratio: float = 0.5
     #: ... when the stretch they draw on covers at least this share of the source.
     summary_min_source_share: float = 0.25
-    #: ... and when there are at least this many pieces (two could be two separate copies).
-    summary_min_pieces: int = 2
     #: A passage must be at least this long on both sides (characters).
     min_passage_chars: int = 40
     #: A passage's whole-fragment similarity must reach this to be kept.
