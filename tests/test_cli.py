@@ -156,3 +156,15 @@ def test_unwritable_output_is_one_line_exit_2(tmp_path: Path) -> None:
     (line,) = err.strip().splitlines()
     assert str(target) in line and "cannot write" in line
     assert not target.parent.exists()
+
+
+def test_documents_too_long_to_compare_whole_are_refused(tmp_path: Path) -> None:
+    # 8,000 sentences each: 64 million sentence pairs, over the default limit.
+    text = "".join(f"Sentence number {k} says little. " for k in range(8000))
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(text)
+    b.write_text(text)
+    code, _, err = _run("compare", str(a), str(b), "--no-model")
+    assert code == 2
+    (line,) = err.strip().splitlines()
+    assert "a.txt vs b.txt" in line and "too long" in line

@@ -73,6 +73,9 @@ class AlignConfig:
     semantic: dict[str, SemanticThresholds] = field(default_factory=_default_semantic)
     #: Lexical Dice that must back a ``weak`` semantic seed or an extension.
     seed_dice_weak: float = 0.2
+    #: Larger documents are refused rather than compared: sentence-by-sentence matrices
+    #: of this many cells take about 2 GB (split such texts, or index them as a corpus).
+    max_sentence_pairs: int = 50_000_000
     #: Per derived sentence, seeds weaker than its best seed by more than this are dropped.
     seed_margin: float = 0.2
     #: Seeds this many sentences apart (on both sides) may join one passage.

@@ -12,6 +12,7 @@ from .align import FloatArray, align
 from .classify import classify
 from .config import Config
 from .embed import Embedder, load_embedder
+from .errors import InputError
 from .fingerprint import Fingerprint, fingerprint
 from .ingest import load_document
 from .provenance import coverage, derivation, direction
@@ -39,7 +40,19 @@ def prepare(doc: Document, embedder: Embedder | None) -> Prepared:
 
 
 def align_prepared(source: Prepared, derived: Prepared, *, config: Config) -> list[Passage]:
-    """Passages of ``derived`` reused from ``source``, roles fixed (no direction step)."""
+    """Passages of ``derived`` reused from ``source``, roles fixed (no direction step).
+
+    Raises:
+        InputError: The two documents are too long to compare sentence by sentence.
+    """
+    cells = source.fingerprint.n_sentences * derived.fingerprint.n_sentences
+    if cells > config.align.max_sentence_pairs:
+        raise InputError(
+            f"{source.fingerprint.doc.id} vs {derived.fingerprint.doc.id}",
+            f"too long to compare whole ({source.fingerprint.n_sentences:,} x "
+            f"{derived.fingerprint.n_sentences:,} sentences; the limit is "
+            f"{config.align.max_sentence_pairs:,} pairs): split the documents",
+        )
     # Vectors of two different models are not comparable: align lexically then.
     same_model = source.model is not None and source.model == derived.model
     matches = align(
