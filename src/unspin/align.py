@@ -1,19 +1,23 @@
 """Find every reused passage between two fingerprinted documents.
 
 The aligner follows Sanchez-Perez, Sidorov & Gelbukh (PAN 2014, "A Winning Approach to
-Text Alignment…"): sentence pairs are *seeded* when they are similar, seeds are
-*extended* into passages by clustering them by proximity in both documents, and
-passages are *filtered* by the similarity of the whole fragments. Three changes make it
-fit news and spun text:
+Text Alignment…"; adaptive version 2015): sentence pairs are *seeded* when they are
+similar, seeds are *extended* into passages by clustering them by proximity in both
+documents, and passages are *filtered* by the evidence of the whole fragment. What is
+changed for news and spun text:
 
 * seeds come from lexical evidence (tf-isf cosine and Dice of content stems, as in the
-  paper) **or** from a sentence-embedding cosine backed by a little lexical evidence,
-  which is what lets synonym-spun sentences ("user data" → "consumer information") in;
+  paper), from a sentence-embedding cosine backed by some lexical evidence (which lets
+  synonym-spun sentences in: "user data" → "consumer information"), and from runs of
+  shared word 5-grams (verbatim copies whatever the punctuation, as passim does);
 * extension treats a paragraph as the unit that may be rewritten in any order, while a
-  passage that spans paragraphs must follow the source forwards (passim's monotone
-  chains), so a verbatim quote and the spun paragraph after it stay two passages;
+  passage that spans paragraphs must draw on the same stretch of the source, so a
+  verbatim quote and the spun paragraph after it stay two passages; a run of pieces
+  that condenses a long stretch of the source is one summary passage;
 * one source sentence may seed several derived sentences far apart, so a quotation
-  reused twice (once verbatim, once spun) yields two passages.
+  reused twice (once verbatim, once spun) yields two passages;
+* the filter weighs similarity, shared phrases and distinctiveness (a ratio test) and
+  asks more of short passages and of passages matched by meaning alone.
 
 Roles: ``a`` is treated as the possible source and ``b`` as the possible derived text;
 clusters are built along ``b`` so each derived character belongs to at most one passage.
