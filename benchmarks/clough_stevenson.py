@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import csv
 import itertools
-import json
 import re
 import statistics
 import sys
@@ -32,7 +31,7 @@ from typing import Any
 
 from scipy.stats import spearmanr
 
-from runinfo import machine, revision
+from runinfo import machine, revision, write_results
 from unspin.config import Config, EmbedConfig
 from unspin.embed import Embedder, load_embedder
 from unspin.ingest import load_document
@@ -481,11 +480,7 @@ def tables(result: dict[str, Any]) -> str:
 
 def write(result: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     """Write the JSON and Markdown results; returns their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = out_dir / f"{NAME}.json", out_dir / f"{NAME}.md"
-    json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(tables(result), encoding="utf-8")
-    return json_path, md_path
+    return write_results(NAME, result, tables(result), out_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runinfo import machine, revision
+from runinfo import machine, revision, write_results
 from unspin.align import align
 from unspin.classify import classify
 from unspin.config import Config, EmbedConfig
@@ -788,11 +788,7 @@ def tables(result: dict[str, Any]) -> str:
 
 def write(result: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     """Write the JSON and Markdown results; returns their paths."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path, md_path = out_dir / f"{NAME}.json", out_dir / f"{NAME}.md"
-    json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    md_path.write_text(tables(result), encoding="utf-8")
-    return json_path, md_path
+    return write_results(NAME, result, tables(result), out_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

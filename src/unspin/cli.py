@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .cli_options import ModelOption, NoModelOption
 from .config import Config, EmbedConfig
 from .embed import load_embedder
 from .errors import InputError, UnspinError
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 
 EXIT_BAD_INPUT = 2
+
 
 app.add_typer(pan_app, name="pan")
 
@@ -104,12 +106,8 @@ def compare_cmd(
     jsonl: Annotated[
         Path | None, typer.Option("--jsonl", help="Batch mode: write one JSON line per pair.")
     ] = None,
-    no_model: Annotated[
-        bool, typer.Option("--no-model", help="Align on lexical evidence only (no embeddings).")
-    ] = False,
-    model: Annotated[
-        str, typer.Option("--model", help="Sentence model: static (fast) or minilm-l3.")
-    ] = "static",
+    no_model: NoModelOption = False,
+    model: ModelOption = "static",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
 ) -> None:
     """Compare two documents, or every pair listed in --pairs."""

@@ -36,6 +36,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from .cli_options import ModelOption, NoModelOption
 from .config import Config, EmbedConfig
 from .embed import Embedder, load_embedder
 from .errors import InputError, UnspinError
@@ -409,12 +410,8 @@ def align_cmd(
         int | None,
         typer.Option("--workers", help="Worker processes (default: the CPUs available)."),
     ] = None,
-    no_model: Annotated[
-        bool, typer.Option("--no-model", help="Align on lexical evidence only (no embeddings).")
-    ] = False,
-    model: Annotated[
-        str, typer.Option("--model", help="Sentence model: static (fast) or minilm-l3.")
-    ] = "static",
+    no_model: NoModelOption = False,
+    model: ModelOption = "static",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Align every pair listed in PAIRS and write one PAN detection file per pair."""
