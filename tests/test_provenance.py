@@ -71,3 +71,19 @@ def test_compare_puts_the_earlier_document_first_whatever_the_argument_order() -
     assert pair.source.id == "earlier.txt" and pair.derived.id == "later.txt"
     assert pair.direction.method == "date"
     assert pair.derived_coverage > 0.7 and pair.derivation is Derivation.WHOLLY
+
+
+def test_direction_does_not_depend_on_argument_order_without_dates() -> None:
+    from .conftest import SEED_DERIVED, SEED_SOURCE
+
+    source = document_from_text(
+        SEED_SOURCE.read_text(encoding="utf-8").replace(" date 2021-07-06 ", "", 1), id="s"
+    )
+    derived = document_from_text(SEED_DERIVED.read_text(encoding="utf-8"), id="d")
+    assert source.date is None
+    forward = compare(source, derived).pairs[0]
+    backward = compare(derived, source).pairs[0]
+    assert forward.source.id == backward.source.id == "s"
+    assert forward.direction.method == "content"
+    assert "once verbatim and once reworded" in forward.direction.reason
+    assert forward.passages == backward.passages

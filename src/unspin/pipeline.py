@@ -92,14 +92,12 @@ def compare(
     if embedder is None and use_model:
         embedder = load_embedder(config.embed)
     pa, pb = prepare(a, embedder), prepare(b, embedder)
-    passages = align_prepared(pa, pb, config=config)
-    a_is_source, how = direction(a, b, passages)
-    if a_is_source:
-        src, der = a, b
-    else:
-        # Passages are clustered along the derived text, so align again in that role.
-        src, der = b, a
-        passages = align_prepared(pb, pa, config=config)
+    # Passages are clustered along the derived text, so each role gets its own alignment;
+    # the direction weighs the evidence of both.
+    forward = align_prepared(pa, pb, config=config)
+    backward = align_prepared(pb, pa, config=config)
+    a_is_source, how = direction(a, b, forward, backward)
+    src, der, passages = (a, b, forward) if a_is_source else (b, a, backward)
     pairs: tuple[PairReport, ...] = ()
     if passages:
         der_cov = coverage(der, [p.derived_span for p in passages])

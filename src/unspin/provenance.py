@@ -14,13 +14,12 @@ can check:
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from wordfreq import zipf_frequency
 
 from .config import ProvenanceConfig
-from .records import Derivation, Direction, Document, Op, Passage, Span
+from .records import Derivation, Direction, Document, Kind, Op, Passage, Span
 
 
 def coverage(doc: Document, spans: list[Span]) -> float:
@@ -59,16 +58,31 @@ class Cue:
     reason: str
 
 
+def _same_stretch(x: Span, y: Span) -> bool:
+    """Two spans cover mostly the same text: each overlaps the other by half or more."""
+    overlap = max(0, min(x[1], y[1]) - max(x[0], y[0]))
+    return overlap * 2 >= max(x[1] - x[0], y[1] - y[0])
+
+
 def content_cues(a: Document, b: Document, passages: list[Passage]) -> list[Cue]:
     """Direction evidence from the text alone (``passages`` aligned with a as source)."""
     cues: list[Cue] = []
-    reused = Counter(p.source_span for p in passages)
-    repeated = [s for s, n in reused.items() if n > 1]
+    # One quotation of the source quoted twice in the derived text, once as is and once
+    # reworded: the copier pasted it, then pasted it again through a spinner. (Only
+    # quotations: a reporter paraphrasing a quote in their own words is no such sign.)
+    repeated = {
+        p.source_span
+        for k, p in enumerate(passages)
+        for q in passages[k + 1 :]
+        if {p.kind, q.kind} == {Kind.SHARED_QUOTE, Kind.ALTERED_QUOTE}
+        and _same_stretch(p.source_span, q.source_span)
+    }
     if repeated:
         cues.append(
             Cue(
                 0.6,
-                f"{b.id} reuses {len(repeated)} passage(s) of {a.id} twice, once reworded",
+                f"{b.id} quotes {len(repeated)} quotation(s) of {a.id} twice, "
+                "once verbatim and once reworded",
             )
         )
     src_words: list[str] = []
@@ -98,9 +112,21 @@ def content_cues(a: Document, b: Document, passages: list[Passage]) -> list[Cue]
     return cues
 
 
-def direction(a: Document, b: Document, passages: list[Passage]) -> tuple[bool, Direction]:
-    """Decide whether ``a`` is the source of ``b``; returns (a_is_source, Direction)."""
+def direction(
+    a: Document,
+    b: Document,
+    passages: list[Passage],
+    reverse_passages: list[Passage] | None = None,
+) -> tuple[bool, Direction]:
+    """Decide whether ``a`` is the source of ``b``; returns (a_is_source, Direction).
+
+    ``passages`` are aligned with ``a`` as the source; ``reverse_passages``, when given,
+    with ``b`` as the source, so the content cues are weighed both ways and the answer
+    does not depend on the order the documents were given in.
+    """
     cues = content_cues(a, b, passages)
+    if reverse_passages is not None:
+        cues += [Cue(-c.weight, c.reason) for c in content_cues(b, a, reverse_passages)]
     content = sum(c.weight for c in cues)
     content_reason = "; ".join(c.reason for c in cues)
     if a.date and b.date and a.date != b.date:
