@@ -500,6 +500,8 @@ def _merge_summaries(
             c is not None
             and run
             and c.j_range[0] - run[-1].j_range[1] <= (config.summary_gap_sentences + 1)
+            and not _long_copy(c, b)
+            and not _long_copy(run[-1], b)
         ):
             run.append(c)
             continue
@@ -518,6 +520,13 @@ def _merge_summaries(
         out.extend(run)
         run = [c] if c is not None else []
     return out
+
+
+def _long_copy(c: _Cluster, b: Fingerprint) -> bool:
+    """A long piece copied nearly word for word is a copy, never part of a summary."""
+    j0, j1 = c.j_range
+    long = b.sentence_spans[j1, 1] - b.sentence_spans[j0, 0] >= 300
+    return bool(long and np.mean([s[2] for s in c.seeds]) >= 0.8)
 
 
 def _to_match(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity) -> Match:
