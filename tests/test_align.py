@@ -90,3 +90,23 @@ def test_pieces_from_distant_source_sentences_merge_into_one_summary() -> None:
     (p,) = _pair(source, summary).passages
     assert p.derived_span == (0, len(summary))
     assert p.source_span == (0, len(source))
+
+
+def test_long_copies_from_distant_places_stay_separate_copies() -> None:
+    # An article pieced together from three long paragraphs of a source, far apart in it:
+    # three verbatim copies, not one summary of the whole source.
+    extra = [
+        "The barrier's control room sits in a converted pumping station by the weir.",
+        "Its operators train twice a year with the fire service and the coastguard.",
+    ]
+    paragraphs = [
+        " ".join(SOURCE_SENTENCES[0:4]),
+        " ".join(SOURCE_SENTENCES[4:8]),
+        " ".join(SOURCE_SENTENCES[8:10] + extra),
+    ]
+    source = "\n\n".join([paragraphs[0], *FILLER, paragraphs[1], *FILLER, *FILLER, paragraphs[2]])
+    derived = "\n\n".join(paragraphs)
+    passages = _pair(source, derived).passages
+    assert len(passages) == 3
+    assert all(p.kind is Kind.VERBATIM for p in passages)
+    assert [derived[slice(*p.derived_span)] for p in passages] == paragraphs

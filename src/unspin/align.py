@@ -270,12 +270,16 @@ def copy_links(a: Fingerprint, b: Fingerprint, *, n: int, min_tokens: int) -> se
     links: set[tuple[int, int]] = set()
 
     def close(offset: int, start: int, last: int) -> None:
-        if last + n - start >= min_tokens:
-            for kb in range(start, last + n):
-                ka = kb + offset
-                i, j = a.token_sentence[ka], b.token_sentence[kb]
-                if i >= 0 and j >= 0:
-                    links.add((int(i), int(j)))
+        if last + n - start < min_tokens:
+            return
+        # A sentence pair is linked by the run only where it shares n words of it: the
+        # run's last word spilling into the next sentence ("… their fields. The") is not.
+        shared: dict[tuple[int, int], int] = {}
+        for kb in range(start, last + n):
+            i, j = int(a.token_sentence[kb + offset]), int(b.token_sentence[kb])
+            if i >= 0 and j >= 0:
+                shared[i, j] = shared.get((i, j), 0) + 1
+        links.update(pair for pair, count in shared.items() if count >= n)
 
     for kb in range(len(wb) - n + 1):
         hits = index.get(wb[kb : kb + n])

@@ -187,23 +187,36 @@ def refine_copy(
         return ta, tb
     a0, b0 = ta[0] + equal[0].src_start, tb[0] + equal[0].dest_start
     a1, b1 = ta[0] + equal[-1].src_end, tb[0] + equal[-1].dest_end
-    while (
-        a0 > 0
-        and b0 > 0
-        and a.token_sentence[a0 - 1] >= 0
-        and b.token_sentence[b0 - 1] >= 0
-        and a.words[a0 - 1] == b.words[b0 - 1]
-    ):
+    while a0 > 0 and b0 > 0 and _agree(a, a0 - 1, b, b0 - 1):
+        # Into the sentence before only on a run of words, not on one shared "the".
+        crossing = _new_sentence(a, a0, -1) or _new_sentence(b, b0, -1)
+        if crossing and not all(
+            _agree(a, a0 - k, b, b0 - k) for k in range(1, MIN_ANCHOR_TOKENS + 1)
+        ):
+            break
         a0, b0 = a0 - 1, b0 - 1
-    while (
-        a1 < len(a.words)
-        and b1 < len(b.words)
-        and a.token_sentence[a1] >= 0
-        and b.token_sentence[b1] >= 0
-        and a.words[a1] == b.words[b1]
-    ):
+    while a1 < len(a.words) and b1 < len(b.words) and _agree(a, a1, b, b1):
+        crossing = _new_sentence(a, a1 - 1, 1) or _new_sentence(b, b1 - 1, 1)
+        if crossing and not all(_agree(a, a1 + k, b, b1 + k) for k in range(MIN_ANCHOR_TOKENS)):
+            break
         a1, b1 = a1 + 1, b1 + 1
     return (a0, a1), (b0, b1)
+
+
+def _agree(a: Fingerprint, ka: int, b: Fingerprint, kb: int) -> bool:
+    """Tokens ``ka`` of ``a`` and ``kb`` of ``b`` exist, lie in body sentences, and match."""
+    return (
+        0 <= ka < len(a.words)
+        and 0 <= kb < len(b.words)
+        and a.token_sentence[ka] >= 0
+        and b.token_sentence[kb] >= 0
+        and a.words[ka] == b.words[kb]
+    )
+
+
+def _new_sentence(fp: Fingerprint, k: int, step: int) -> bool:
+    """Whether the token after ``k`` in direction ``step`` starts another sentence."""
+    return bool(fp.token_sentence[k + step] != fp.token_sentence[k])
 
 
 def _chars(fp: Fingerprint, first: int, end: int) -> Span:
