@@ -209,18 +209,16 @@ def align(
     _grow_edges(clusters, sim, b, config, thresholds)
     # Only passages convincing on their own may be joined into a summary: a copy next
     # to a chance resemblance is not a summary of the whole source.
-    kept = [
-        c
-        for c in clusters
-        if _convincing(
-            _to_match(c, a, b, sim),
-            a,
-            b,
-            config,
-            worded=any(lexical[i, j] for i, j, _ in c.seeds),
-        )
+    matched: dict[int, Match] = {}
+    for c in clusters:
+        m = _to_match(c, a, b, sim)
+        if _convincing(m, a, b, config, worded=any(lexical[i, j] for i, j, _ in c.seeds)):
+            matched[id(c)] = m
+    kept = [c for c in clusters if id(c) in matched]
+    # Clusters that stay as they are keep their match; merged summaries get a new one.
+    return [
+        matched.get(id(c)) or _to_match(c, a, b, sim) for c in _merge_summaries(kept, a, b, config)
     ]
-    return [_to_match(c, a, b, sim) for c in _merge_summaries(kept, a, b, config)]
 
 
 def _convincing(
