@@ -31,7 +31,7 @@ from typing import Any
 
 from scipy.stats import spearmanr
 
-from runinfo import machine, revision, write_results
+from runinfo import finish, machine, revision, write_results
 from unspin.config import Config, EmbedConfig
 from unspin.embed import Embedder, load_embedder
 from unspin.ingest import load_document
@@ -494,17 +494,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     result = run(args.data, modes=args.modes, files=args.files)
-    if result is None:
-        print(
-            f"SKIPPED: corpus {CORPUS_NAME!r} not found under {args.data} "
-            "(see ../shared/data/README.md)"
-        )
-        return 0
-    result["total_seconds"] = round(time.perf_counter() - start, 2)
-    json_path, md_path = write(result, args.out)
-    print(tables(result))
-    print(f"total {result['total_seconds']:.1f} s; wrote {json_path} and {md_path}")
-    return 0
+    return finish(NAME, CORPUS_NAME, args.data, result, tables, args.out, start)
 
 
 if __name__ == "__main__":

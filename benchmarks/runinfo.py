@@ -6,6 +6,8 @@ import json
 import os
 import platform
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +55,24 @@ def write_results(
     json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     md_path.write_text(markdown, encoding="utf-8")
     return json_path, md_path
+
+
+def finish(
+    name: str,
+    corpus: str,
+    data: Path,
+    result: dict[str, Any] | None,
+    tables: Callable[[dict[str, Any]], str],
+    out_dir: Path,
+    started: float,
+) -> int:
+    """End a benchmark run: say it was skipped, or time it, write and print its results."""
+    if result is None:
+        print(f"SKIPPED: corpus {corpus!r} not found under {data} (see ../shared/data/README.md)")
+        return 0
+    result["total_seconds"] = round(time.perf_counter() - started, 2)
+    markdown = tables(result)
+    json_path, md_path = write_results(name, result, markdown, out_dir)
+    print(markdown)
+    print(f"total {result['total_seconds']:.1f} s; wrote {json_path} and {md_path}")
+    return 0

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runinfo import machine, revision, write_results
+from runinfo import finish, machine, revision, write_results
 from unspin.align import align
 from unspin.classify import classify
 from unspin.config import Config, EmbedConfig
@@ -810,17 +810,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         modes=args.modes,
         measure_load=not args.no_load,
     )
-    if result is None:
-        print(
-            f"SKIPPED: corpus {CORPUS_NAME!r} not found under {args.data} "
-            "(see ../shared/data/README.md)"
-        )
-        return 0
-    result["total_seconds"] = round(time.perf_counter() - start, 2)
-    json_path, md_path = write(result, args.out)
-    print(tables(result))
-    print(f"total {result['total_seconds']:.1f} s; wrote {json_path} and {md_path}")
-    return 0
+    return finish(NAME, CORPUS_NAME, args.data, result, tables, args.out, start)
 
 
 if __name__ == "__main__":
