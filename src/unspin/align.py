@@ -327,7 +327,7 @@ def _cluster(
     clusters.sort(key=lambda c: c.j_range)
     merged: list[_Cluster] = []
     for c in clusters:
-        if merged and _continues(merged[-1], c, gap):
+        if merged and _continues(merged[-1], c, gap, config.max_source_jump_sentences):
             merged[-1].seeds.extend(c.seeds)
         else:
             merged.append(c)
@@ -401,12 +401,24 @@ def _extension_strength(
 def _cluster_paragraph(seeds: list[tuple[int, int, float]], gap: int) -> list[_Cluster]:
     """Within one derived paragraph: group seeds whose source sentences are close."""
     seeds = sorted(seeds)
-    groups: list[list[tuple[int, int, float]]] = [[seeds[0]]]
+    by_source: list[list[tuple[int, int, float]]] = [[seeds[0]]]
     for s in seeds[1:]:
-        if s[0] - groups[-1][-1][0] <= gap + 1:
-            groups[-1].append(s)
+        if s[0] - by_source[-1][-1][0] <= gap + 1:
+            by_source[-1].append(s)
         else:
-            groups.append([s])
+            by_source.append([s])
+    # Reordering is free only within reach in the derived text too: a "paragraph" may
+    # be a whole web page without line breaks, and two sentences on the same topic
+    # twenty sentences apart are not one rewritten passage.
+    groups: list[list[tuple[int, int, float]]] = []
+    for g in by_source:
+        g.sort(key=lambda s: (s[1], s[0]))
+        groups.append([g[0]])
+        for s in g[1:]:
+            if s[1] - groups[-1][-1][1] <= gap + 1:
+                groups[-1].append(s)
+            else:
+                groups.append([s])
     clusters = [_Cluster(g) for g in groups]
     # Each derived sentence goes to the group where its seeds weigh most.
     owner: dict[int, tuple[float, int]] = {}
@@ -425,7 +437,7 @@ def _cluster_paragraph(seeds: list[tuple[int, int, float]], gap: int) -> list[_C
     return out
 
 
-def _continues(prev: _Cluster, nxt: _Cluster, gap: int) -> bool:
+def _continues(prev: _Cluster, nxt: _Cluster, gap: int, jump: int) -> bool:
     """``nxt`` carries on the passage of ``prev``: next to it in the derived text, and
     drawing on the same stretch of the source (forwards, or reshuffled within reach).
 
@@ -438,7 +450,15 @@ def _continues(prev: _Cluster, nxt: _Cluster, gap: int) -> bool:
     ni0, ni1 = nxt.i_range
     nj0, _ = nxt.j_range
     adjacent = 0 < nj0 - pj1 <= gap + 1
-    return adjacent and ni0 <= pi1 + gap + 1 and ni1 >= pi0 - 1
+    # Copies that touch yet come from distant places were pieced together; rewritten
+    # pieces that touch are one rewrite that left a few source sentences out.
+    copies = _copied(prev) and _copied(nxt)
+    reach = jump if nj0 - pj1 == 1 and not copies else gap
+    return adjacent and ni0 <= pi1 + reach + 1 and ni1 >= pi0 - 1
+
+
+def _copied(c: _Cluster) -> bool:
+    return bool(np.mean([s[2] for s in c.seeds]) >= 0.9)
 
 
 def _resolve_derived_overlaps(clusters: list[_Cluster]) -> list[_Cluster]:

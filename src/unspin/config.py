@@ -80,6 +80,10 @@ class AlignConfig:
     seed_margin: float = 0.2
     #: Seeds this many sentences apart (on both sides) may join one passage.
     max_gap_sentences: int = 3
+    #: Two passages that touch in the derived text (no sentence between them) are one
+    #: when their sources are at most this many sentences apart: a rewrite that drops
+    #: a few source sentences is still one passage.
+    max_source_jump_sentences: int = 6
     #: Adjacent passages (this many sentences apart at most) that together are shorter than
     #: ``summary_ratio`` times the source stretch they draw on are one summary passage.
     summary_gap_sentences: int = 2
