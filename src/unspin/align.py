@@ -453,7 +453,7 @@ def _continues(prev: _Cluster, nxt: _Cluster, gap: int, jump: int) -> bool:
     # Copies that touch yet come from distant places were pieced together; rewritten
     # pieces that touch are one rewrite that left a few source sentences out.
     copies = _copied(prev) and _copied(nxt)
-    reach = jump if nj0 - pj1 == 1 and not copies else gap
+    reach = jump if nj0 - pj1 <= 2 and not copies else gap
     return adjacent and ni0 <= pi1 + reach + 1 and ni1 >= pi0 - 1
 
 

@@ -41,8 +41,12 @@ _WORD = re.compile(r"\w+")
 _OPENING_PUNCT = frozenset("\"'“‘«([\x1c\x18")
 _PARAGRAPH = re.compile(r"[^\r\n]+")
 # A sentence ends at . ! ? or … (possibly followed by closing quotes or brackets) and
-# whitespace, when the next sentence starts with a capital, a digit or an opening quote.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]\x19\x1d]*\s+(?=[\"'“‘«(\[\x18\x1c]?[A-Z0-9À-Ý])")
+# whitespace, before the next sentence's first letter or digit (maybe after an opening
+# quote). A lower-case start counts too: spinners, OCR and chat lower-case sentence
+# starts, and a sentence missed doubles the next one's length (abbreviations and
+# initials are screened out by ``_ends_with_abbreviation``).
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]\x19\x1d]*\s+(?=[\"'“‘«(\[\x18\x1c]?[^\W_])")
+_NEXT_LETTER = re.compile(r"\W*(\w)")
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof st jr sr no vs etc inc ltd co corp gen col lt sgt rep sen gov
     jan feb mar apr jun jul aug sep sept oct nov dec fig al approx dept est univ""".split()
@@ -262,8 +266,15 @@ def _ends_with_abbreviation(text: str, start: int, dot: int) -> bool:
     if not m:
         return False
     word = m.group(1)
-    # A single capital letter before a dot is an initial ("John F. Kennedy").
-    return word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
+    # A single capital letter before a dot is an initial ("John F. Kennedy"); before a
+    # lower-case word, any single letter is part of an abbreviation ("e.g. this").
+    lower_next = _next_is_lower(text, dot)
+    return word.lower() in _ABBREVIATIONS or (len(word) == 1 and (word.isupper() or lower_next))
+
+
+def _next_is_lower(text: str, dot: int) -> bool:
+    m = _NEXT_LETTER.match(text, dot)
+    return bool(m and m.group(1).islower())
 
 
 def _assign_tokens(
