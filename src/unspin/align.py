@@ -67,6 +67,8 @@ class Match:
     distinctiveness: float = 0.0
     #: The derived passage condenses the source span (see ``_merge_summaries``).
     summary: bool = False
+    #: Share of consecutive derived sentences whose counterparts follow in the source.
+    order: float = 0.0
 
 
 @dataclass(slots=True)
@@ -204,6 +206,8 @@ def align(
     for i, j in copy_links(a, b, n=config.min_run_tokens, min_tokens=config.min_copy_tokens):
         scores[i, j] = 1.0
         lexical[i, j] = True
+    for i, j, w in chain_seeds(sim, config, thresholds):
+        scores[i, j] = max(scores[i, j], w)
     seeds = _prune_seeds(scores, config.seed_margin)
     clusters = _cluster(seeds, b, config)
     _grow_edges(clusters, sim, b, config, thresholds)
@@ -233,7 +237,7 @@ def _convincing(
     short or reworded.
     """
     length = min(m.source_span[1] - m.source_span[0], m.derived_span[1] - m.derived_span[0])
-    evidence = m.score + m.shared_phrases + m.distinctiveness
+    evidence = m.score + m.shared_phrases + m.distinctiveness + config.order_weight * m.order
     needed = config.min_passage_evidence
     quoted = (
         a.sentence_quoted[m.source_sentences[0] : m.source_sentences[1] + 1].all()
@@ -295,6 +299,43 @@ def copy_links(a: Fingerprint, b: Fingerprint, *, n: int, min_tokens: int) -> se
     for offset, run in open_runs.items():
         close(offset, *run)
     return links
+
+
+def chain_seeds(
+    sim: SentenceSimilarity, config: AlignConfig, thresholds: SemanticThresholds | None
+) -> list[tuple[int, int, float]]:
+    """Seeds from runs of derived sentences whose best counterparts follow in order.
+
+    A heavily rewritten sentence (random word substitution, a round trip through
+    translation) may resemble its source no more than a sentence on the same topic
+    does; but several in a row whose best matches are consecutive source sentences
+    are a rewrite, not chance — the sequence evidence of DNA local alignment and of
+    passim's chains of n-gram matches, applied to sentences.
+    """
+    lexical = np.maximum(sim.cosine, sim.dice)
+    if sim.semantic is not None and thresholds is not None:
+        combined = (sim.semantic + lexical) / 2
+        ok = (sim.semantic >= thresholds.chain) & (lexical >= config.chain_lexical)
+    else:
+        combined = lexical
+        ok = (sim.cosine >= config.seed_dice_weak) & (sim.dice >= config.seed_dice_weak)
+    if combined.shape[0] == 0:
+        return []
+    best = combined.argmax(axis=0)
+    cols = np.arange(combined.shape[1])
+    good = [int(j) for j in cols[ok[best, cols]]]
+    chains: list[list[int]] = []
+    for j in good:
+        if chains and j - chains[-1][-1] <= 2 and 0 <= best[j] - best[chains[-1][-1]] <= 2:
+            chains[-1].append(j)
+        else:
+            chains.append([j])
+    return [
+        (int(best[j]), j, float(combined[best[j], j]))
+        for chain in chains
+        if len(chain) >= config.chain_min_sentences and best[chain[-1]] > best[chain[0]]
+        for j in chain
+    ]
 
 
 def _prune_seeds(scores: FloatArray, margin: float) -> list[tuple[int, int, float]]:
@@ -576,7 +617,26 @@ def _to_match(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilari
         shared_phrases=shared_phrase_share(a, ta, b, tb),
         distinctiveness=_distinctiveness(sim, j0, j1),
         summary=c.summary,
+        order=_order(c.seeds),
     )
+
+
+def _order(seeds: list[tuple[int, int, float]]) -> float:
+    """Share of steps from one derived sentence to the next that move forward (by at most
+    two sentences) in the source too.
+
+    Topical resemblance picks counterparts all over the source; a rewrite keeps most of
+    its source's order. Passages of fewer than three derived sentences say nothing.
+    """
+    best: dict[int, tuple[float, int]] = {}
+    for i, j, w in seeds:
+        if j not in best or w > best[j][0]:
+            best[j] = (w, i)
+    counterparts = [best[j][1] for j in sorted(best)]
+    if len(counterparts) < 3:
+        return 0.0
+    steps = np.diff(counterparts)
+    return float(np.mean((steps >= 0) & (steps <= 2)))
 
 
 def _distinctiveness(sim: SentenceSimilarity, j0: int, j1: int) -> float:

@@ -48,12 +48,19 @@ class SemanticThresholds:
     corroborated: float
     #: A sentence next to a passage joins it above this (with some lexical support).
     extend: float
+    #: Sentences in order with their best counterparts above this form a chain seed
+    #: (see ``AlignConfig.chain_min_sentences``).
+    chain: float
 
 
 def _default_semantic() -> dict[str, SemanticThresholds]:
     return {
-        "static": SemanticThresholds(strong=0.88, weak=0.76, corroborated=0.66, extend=0.66),
-        "minilm-l3": SemanticThresholds(strong=0.80, weak=0.64, corroborated=0.55, extend=0.55),
+        "static": SemanticThresholds(
+            strong=0.88, weak=0.76, corroborated=0.66, extend=0.66, chain=0.55
+        ),
+        "minilm-l3": SemanticThresholds(
+            strong=0.80, weak=0.64, corroborated=0.55, extend=0.55, chain=0.45
+        ),
     }
 
 
@@ -73,6 +80,12 @@ class AlignConfig:
     semantic: dict[str, SemanticThresholds] = field(default_factory=_default_semantic)
     #: Lexical Dice that must back a ``weak`` semantic seed or an extension.
     seed_dice_weak: float = 0.2
+    #: This many derived sentences in a row whose best source counterparts also follow
+    #: each other seed together, each on weak evidence (``SemanticThresholds.chain`` and
+    #: ``chain_lexical``): one sentence resembling another is chance, a run in the same
+    #: order is a rewrite.
+    chain_min_sentences: int = 3
+    chain_lexical: float = 0.15
     #: Larger documents are refused rather than compared: sentence-by-sentence matrices
     #: of this many cells take about 2 GB (split such texts, or index them as a corpus).
     max_sentence_pairs: int = 50_000_000
@@ -99,6 +112,8 @@ class AlignConfig:
     #: no phrase and resembles several source sentences alike is more likely the same topic
     #: told independently (Clough & Stevenson's "non" answers) than a rewrite.
     min_passage_evidence: float = 0.8
+    #: Weight in that sum of the passage's sentence order agreeing with its source's.
+    order_weight: float = 0.1
     #: Passages shorter than this (characters, either side) need ``min_short_passage_evidence``.
     short_passage_chars: int = 150
     min_short_passage_evidence: float = 1.2
