@@ -461,18 +461,20 @@ def _cluster_paragraph(seeds: list[tuple[int, int, float]], gap: int) -> list[_C
             else:
                 groups.append([s])
     clusters = [_Cluster(g) for g in groups]
-    # Each derived sentence goes to the group where its seeds weigh most.
-    owner: dict[int, tuple[float, int]] = {}
+    # Each derived sentence goes to the group where its seeds weigh most; on a tie (a
+    # sentence the source repeats word for word) to the heavier group, where its
+    # neighbours came from.
+    owner: dict[int, tuple[float, float, int]] = {}
     for k, c in enumerate(clusters):
         per_j: dict[int, float] = {}
         for _, j, w in c.seeds:
             per_j[j] = per_j.get(j, 0.0) + w
         for j, w in per_j.items():
-            if j not in owner or w > owner[j][0]:
-                owner[j] = (w, k)
+            if j not in owner or (w, c.weight) > owner[j][:2]:
+                owner[j] = (w, c.weight, k)
     out = []
     for k, c in enumerate(clusters):
-        kept = [s for s in c.seeds if owner[s[1]][1] == k]
+        kept = [s for s in c.seeds if owner[s[1]][2] == k]
         if kept:
             out.append(_Cluster(kept))
     return out
