@@ -365,9 +365,10 @@ def _cluster(
     clusters: list[_Cluster] = []
     for para in sorted(by_para):
         clusters.extend(_cluster_paragraph(by_para[para], gap))
-    clusters.sort(key=lambda c: c.j_range)
+    # A stray seed inside a passage's derived range would stand between the passage and
+    # its continuation in the next paragraph: settle overlaps before joining.
     merged: list[_Cluster] = []
-    for c in clusters:
+    for c in _resolve_derived_overlaps(clusters):
         if merged and _continues(merged[-1], c, gap, config.max_source_jump_sentences):
             merged[-1].seeds.extend(c.seeds)
         else:
