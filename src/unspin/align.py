@@ -211,18 +211,22 @@ def align(
     seeds = _prune_seeds(scores, config.seed_margin)
     clusters = _cluster(seeds, b, config)
     _grow_edges(clusters, sim, b, config, thresholds)
-    # Only passages convincing on their own may be joined into a summary: a copy next
-    # to a chance resemblance is not a summary of the whole source.
+    # A summary is pieced from sentences that are weak evidence one by one; it may join
+    # pieces that would not stand alone, as long as two of them do: one passage and the
+    # chance resemblances around it are not a summary of the source.
     matched: dict[int, Match] = {}
+    convincing: set[int] = set()
     for c in clusters:
-        m = _to_match(c, a, b, sim)
+        m = matched[id(c)] = _to_match(c, a, b, sim)
         if _convincing(m, a, b, config, worded=any(lexical[i, j] for i, j, _ in c.seeds)):
-            matched[id(c)] = m
-    kept = [c for c in clusters if id(c) in matched]
-    # Clusters that stay as they are keep their match; merged summaries get a new one.
-    return [
-        matched.get(id(c)) or _to_match(c, a, b, sim) for c in _merge_summaries(kept, a, b, config)
-    ]
+            convincing.add(id(c))
+    out = []
+    for c in _merge_summaries(clusters, a, b, sim, config, convincing):
+        if c.summary:
+            out.append(_to_match(c, a, b, sim))
+        elif id(c) in convincing:
+            out.append(matched[id(c)])
+    return out
 
 
 def _convincing(
@@ -547,17 +551,22 @@ def core_source_range(links: list[tuple[int, int, float]]) -> tuple[int, int]:
 
 
 def _merge_summaries(
-    clusters: list[_Cluster], a: Fingerprint, b: Fingerprint, config: AlignConfig
+    clusters: list[_Cluster],
+    a: Fingerprint,
+    b: Fingerprint,
+    sim: SentenceSimilarity,
+    config: AlignConfig,
+    convincing: set[int],
 ) -> list[_Cluster]:
     """Join consecutive passages that together condense a much longer source stretch.
 
     A summary takes a sentence from here and a clause from there: its pieces sit next to
     each other in the derived text but far apart in the source, so the forward-chaining
-    of ``_cluster`` leaves them apart. When a run of adjacent pieces is less than
-    ``summary_ratio`` as long as the source stretch it draws on, and that stretch is a
-    good part of the source, it is one passage: a summary of that stretch — of the whole
-    document when it draws on most of it (the adaptive summary mode of Sanchez-Perez et
-    al. 2015).
+    of ``_cluster`` leaves them apart. When a run of adjacent pieces (two of them
+    ``convincing`` on their own) is less than ``summary_ratio`` as long as the source
+    stretch it draws on, and that stretch is a good part of the source, it is one
+    passage: a summary of that stretch — of the whole document when it draws on most of
+    it (the adaptive summary mode of Sanchez-Perez et al. 2015).
     """
     out: list[_Cluster] = []
     run: list[_Cluster] = []
@@ -566,12 +575,12 @@ def _merge_summaries(
             c is not None
             and run
             and c.j_range[0] - run[-1].j_range[1] <= (config.summary_gap_sentences + 1)
-            and not _long_copy(c, b)
-            and not _long_copy(run[-1], b)
+            and not _long_copy(c, a, b, sim)
+            and not _long_copy(run[-1], a, b, sim)
         ):
             run.append(c)
             continue
-        if len(run) > 1:
+        if sum(id(x) in convincing for x in run) >= 2:
             i0 = min(x.i_range[0] for x in run)
             i1 = max(x.i_range[1] for x in run)
             j0, j1 = run[0].j_range[0], run[-1].j_range[1]
@@ -588,11 +597,24 @@ def _merge_summaries(
     return out
 
 
-def _long_copy(c: _Cluster, b: Fingerprint) -> bool:
-    """A long piece copied nearly word for word is a copy, never part of a summary."""
+def _long_copy(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity) -> bool:
+    """A long piece copied nearly word for word is a copy, never part of a summary.
+
+    Judged on the words of whole sentences, not on seed strength: a sentence that
+    merely contains a copied quotation is seeded as a copy but is not one.
+    """
     j0, j1 = c.j_range
-    long = b.sentence_spans[j1, 1] - b.sentence_spans[j0, 0] >= 300
-    return bool(long and np.mean([s[2] for s in c.seeds]) >= 0.8)
+    derived_chars = b.sentence_spans[j1, 1] - b.sentence_spans[j0, 0]
+    if derived_chars < 300:
+        return False
+    # Sentences cut from a longer stretch of the source (an extractive summary keeps
+    # some sentences and drops the rest) condense it, whatever their wording.
+    i0, i1 = core_source_range(c.seeds)
+    if a.sentence_spans[i1, 1] - a.sentence_spans[i0, 0] > 1.5 * derived_chars:
+        return False
+    pairs = [(i, j) for i, j, _ in c.seeds]
+    wording = [max(sim.cosine[i, j], sim.dice[i, j]) for i, j in pairs]
+    return bool(np.mean(wording) >= 0.8)
 
 
 def _to_match(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity) -> Match:
