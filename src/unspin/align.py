@@ -203,7 +203,10 @@ def align(
     quoted = np.outer(a.sentence_quoted, b.sentence_quoted)
     scores = seed_scores(sim, config, thresholds, quoted)
     lexical = (sim.cosine >= config.seed_cosine) & (sim.dice >= config.seed_dice)
-    for i, j in copy_links(a, b, n=config.min_run_tokens, min_tokens=config.min_copy_tokens):
+    links, longest_copy = copy_links(
+        a, b, n=config.min_run_tokens, min_tokens=config.min_copy_tokens
+    )
+    for i, j in links:
         scores[i, j] = 1.0
         lexical[i, j] = True
     for i, j, w in chain_seeds(sim, config, thresholds):
@@ -220,6 +223,18 @@ def align(
         m = matched[id(c)] = _to_match(c, a, b, sim)
         if _convincing(m, a, b, config, worded=any(lexical[i, j] for i, j, _ in c.seeds)):
             convincing.add(id(c))
+    # Adaptive to the pair (Sanchez-Perez et al. 2015 pick settings per obfuscation type):
+    # a text that copies long passages word for word, or nearly, is a copier, and a
+    # loose resemblance elsewhere in it is more likely the shared topic than a rewrite.
+    if longest_copy >= config.copier_min_tokens or any(
+        id(c) in convincing and _long_copy(c, a, b, sim) for c in clusters
+    ):
+        for c in clusters:
+            if id(c) in convincing and _wording(c, sim) < 0.8:
+                m = matched[id(c)]
+                evidence = m.score + m.shared_phrases + m.distinctiveness
+                if evidence + config.order_weight * m.order < config.min_evidence_beside_copies:
+                    convincing.discard(id(c))
     out = []
     for c in _merge_summaries(clusters, a, b, sim, config, convincing):
         if c.summary:
@@ -258,8 +273,11 @@ def _convincing(
     )
 
 
-def copy_links(a: Fingerprint, b: Fingerprint, *, n: int, min_tokens: int) -> set[tuple[int, int]]:
-    """Sentence pairs joined by a run of at least ``min_tokens`` identical words.
+def copy_links(
+    a: Fingerprint, b: Fingerprint, *, n: int, min_tokens: int
+) -> tuple[set[tuple[int, int]], int]:
+    """Sentence pairs joined by a run of at least ``min_tokens`` identical words, and the
+    length in words of the longest run.
 
     Sentence similarity misses a copy when the two texts cut it into sentences
     differently (lists, headings, text without punctuation); runs of shared word
@@ -274,8 +292,11 @@ def copy_links(a: Fingerprint, b: Fingerprint, *, n: int, min_tokens: int) -> se
     # Runs per diagonal (offset = position in a − position in b): k → run start in b.
     open_runs: dict[int, tuple[int, int]] = {}
     links: set[tuple[int, int]] = set()
+    longest = 0
 
     def close(offset: int, start: int, last: int) -> None:
+        nonlocal longest
+        longest = max(longest, last + n - start)
         if last + n - start < min_tokens:
             return
         # A sentence pair is linked by the run only where it shares n words of it: the
@@ -302,7 +323,7 @@ def copy_links(a: Fingerprint, b: Fingerprint, *, n: int, min_tokens: int) -> se
                 open_runs[offset] = (kb, kb)
     for offset, run in open_runs.items():
         close(offset, *run)
-    return links
+    return links, longest
 
 
 def chain_seeds(
@@ -612,9 +633,12 @@ def _long_copy(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilar
     i0, i1 = core_source_range(c.seeds)
     if a.sentence_spans[i1, 1] - a.sentence_spans[i0, 0] > 1.5 * derived_chars:
         return False
-    pairs = [(i, j) for i, j, _ in c.seeds]
-    wording = [max(sim.cosine[i, j], sim.dice[i, j]) for i, j in pairs]
-    return bool(np.mean(wording) >= 0.8)
+    return _wording(c, sim) >= 0.8
+
+
+def _wording(c: _Cluster, sim: SentenceSimilarity) -> float:
+    """Mean lexical similarity of a passage's sentence pairs."""
+    return float(np.mean([max(sim.cosine[i, j], sim.dice[i, j]) for i, j, _ in c.seeds]))
 
 
 def _to_match(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity) -> Match:

@@ -112,6 +112,10 @@ class AlignConfig:
     #: no phrase and resembles several source sentences alike is more likely the same topic
     #: told independently (Clough & Stevenson's "non" answers) than a rewrite.
     min_passage_evidence: float = 0.8
+    #: ... or this, in a pair that also shares a verbatim run of ``copier_min_tokens``
+    #: words or more, for a passage that is not a copy (see ``align.align``).
+    min_evidence_beside_copies: float = 1.0
+    copier_min_tokens: int = 40
     #: Weight in that sum of the passage's sentence order agreeing with its source's.
     order_weight: float = 0.1
     #: Passages shorter than this (characters, either side) need ``min_short_passage_evidence``.
