@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from unspin.ingest import document_from_text
-from unspin.pipeline import compare
-from unspin.records import Kind
+import numpy as np
+import pytest
+from scipy import sparse
+
+from unspin.align import SentenceSimilarity, chain_seeds
+from unspin.config import AlignConfig, Config
+from unspin.embed import load_embedder
+from unspin.ingest import document_from_text, load_document
+from unspin.pan import Case, read_pan_xml
+from unspin.pipeline import align_prepared, compare, prepare
+from unspin.records import Kind, Span
+
+from .conftest import corpus
 
 LIST = (
     "Access to over 100 multimedia lessons Full set of home study materials "
@@ -110,3 +120,116 @@ def test_long_copies_from_distant_places_stay_separate_copies() -> None:
     assert len(passages) == 3
     assert all(p.kind is Kind.VERBATIM for p in passages)
     assert [derived[slice(*p.derived_span)] for p in passages] == paragraphs
+
+
+def test_copies_far_apart_in_one_long_paragraph_stay_apart() -> None:
+    # A web page without line breaks is one "paragraph"; two copies twenty sentences
+    # apart in it are two passages, not one passage over everything in between.
+    source = " ".join(SOURCE_SENTENCES)
+    derived = " ".join([*SOURCE_SENTENCES[0:2], *FILLER, *FILLER, *FILLER, *SOURCE_SENTENCES[2:4]])
+    passages = _pair(source, derived).passages
+    assert len(passages) == 2
+    for p in passages:
+        assert FILLER[0] not in derived[slice(*p.derived_span)]
+
+
+def test_a_sentence_the_source_repeats_is_matched_where_its_neighbours_are() -> None:
+    # The source states its first sentence again before the passage that was copied.
+    copied = SOURCE_SENTENCES[5:9]
+    source = "\n\n".join(
+        [SOURCE_SENTENCES[5], *SOURCE_SENTENCES[0:4], " ".join(copied), SOURCE_SENTENCES[9]]
+    )
+    derived = "\n\n".join([FILLER[0], " ".join(copied), FILLER[1]])
+    (p,) = _pair(source, derived).passages
+    assert p.source_span[0] == source.index(" ".join(copied))
+    assert derived[slice(*p.derived_span)] == " ".join(copied)
+
+
+def _similarity(semantic: list[list[float]], lexical: list[list[float]]) -> SentenceSimilarity:
+    sem = np.asarray(semantic, dtype=np.float32)
+    lex = np.asarray(lexical, dtype=np.float32)
+    empty = sparse.csr_matrix((sem.shape[0], 1), dtype=np.float32)
+    return SentenceSimilarity(
+        cosine=lex,
+        dice=lex,
+        semantic=sem,
+        weights_a=empty,
+        weights_b=sparse.csr_matrix((sem.shape[1], 1), dtype=np.float32),
+    )
+
+
+def test_weak_matches_in_source_order_seed_a_chain() -> None:
+    config = AlignConfig()
+    thresholds = config.semantic["static"]
+    weak = thresholds.chain + 0.05
+    # Derived sentences 1-3 match source sentences 0-2 weakly but in order.
+    diagonal = [[0.0] * 5 for _ in range(4)]
+    for i, j in ((0, 1), (1, 2), (2, 3)):
+        diagonal[i][j] = weak
+    lexical = [[0.2 if v else 0.0 for v in row] for row in diagonal]
+    seeds = chain_seeds(_similarity(diagonal, lexical), config, thresholds)
+    assert [(i, j) for i, j, _ in seeds] == [(0, 1), (1, 2), (2, 3)]
+    # The same resemblances out of order, or too few in a row, are chance.
+    shuffled = [[0.0] * 5 for _ in range(4)]
+    for i, j in ((2, 1), (0, 2), (1, 3)):
+        shuffled[i][j] = weak
+    lexical = [[0.2 if v else 0.0 for v in row] for row in shuffled]
+    assert chain_seeds(_similarity(shuffled, lexical), config, thresholds) == []
+    short = [row[:] for row in diagonal]
+    short[2][3] = 0.0
+    lexical = [[0.2 if v else 0.0 for v in row] for row in short]
+    assert chain_seeds(_similarity(short, lexical), config, thresholds) == []
+
+
+# --- PAN pairs that once went wrong (real files from ../shared/data) ----------------------
+
+
+def _pan_pair(folder: str, name: str) -> tuple[list[Case], list[tuple[Span, Span]]]:
+    root = corpus("pan13-text-alignment-training")
+    suspicious, source = name.removesuffix(".xml").split("-source-")
+    susp = load_document(root / "susp" / f"{suspicious}.txt")
+    src = load_document(root / "src" / f"source-{source}.txt")
+    embedder = load_embedder(Config().embed)
+    passages = align_prepared(prepare(src, embedder), prepare(susp, embedder), config=Config())
+    cases = list(read_pan_xml(root / folder / name).cases)
+    return cases, [(p.source_span, p.derived_span) for p in passages]
+
+
+def _overlaps(case: Case, source: Span, derived: Span) -> bool:
+    this = (case.this_offset, case.this_offset + case.this_length)
+    that = (case.source_offset, case.source_offset + case.source_length)
+    in_this = derived[0] < this[1] and this[0] < derived[1]
+    return in_this and source[0] < that[1] and that[0] < source[1]
+
+
+@pytest.mark.corpus
+def test_pan_two_copies_in_one_web_page_are_two_detections() -> None:
+    cases, found = _pan_pair(
+        "02-no-obfuscation", "suspicious-document00590-source-document03087.xml"
+    )
+    assert len(found) == len(cases) == 2
+    for case, (source, derived) in zip(cases, found, strict=True):
+        assert derived == (case.this_offset, case.this_offset + case.this_length)
+        assert source == (case.source_offset, case.source_offset + case.source_length)
+
+
+@pytest.mark.corpus
+def test_pan_loose_resemblances_beside_a_verbatim_copy_are_not_reuse() -> None:
+    cases, found = _pan_pair(
+        "02-no-obfuscation", "suspicious-document00111-source-document01965.xml"
+    )
+    assert found
+    assert all(any(_overlaps(c, *f) for c in cases) for f in found)
+
+
+@pytest.mark.corpus
+def test_pan_extractive_summary_is_one_condensing_detection() -> None:
+    # Copied sentences cut from here and there in the source are one summary passage.
+    cases, found = _pan_pair(
+        "05-summary-obfuscation", "suspicious-document00157-source-document00342.xml"
+    )
+    (case,) = cases
+    ((source, derived),) = found
+    assert source[1] - source[0] >= 3 * (derived[1] - derived[0])
+    assert derived[0] <= case.this_offset + 20
+    assert derived[1] >= case.this_offset + case.this_length - 20

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from unspin.fingerprint import fingerprint
-from unspin.ingest import load_document
+from unspin.ingest import document_from_text, load_document
 from unspin.records import Document
 
 from .conftest import EXAMPLES
@@ -48,3 +48,19 @@ def test_spans_are_inside_the_text_and_ordered(text: str) -> None:
     assert all(
         fp.sentence_spans[k, 1] <= fp.sentence_spans[k + 1, 0] for k in range(fp.n_sentences - 1)
     )
+
+
+def test_a_sentence_may_start_in_lower_case() -> None:
+    # Spinners and OCR lower-case sentence starts; a missed boundary doubles a sentence.
+    text = "Free ground shipping on all products.  enter the coupon code at checkout."
+    fp = fingerprint(document_from_text(text, id="t.txt"))
+    assert [fp.sentence_text(i) for i in range(fp.n_sentences)] == [
+        "Free ground shipping on all products.",
+        "enter the coupon code at checkout.",
+    ]
+
+
+def test_abbreviations_before_lower_case_do_not_split() -> None:
+    text = "Bring a document, e.g. a passport or a licence, and approx. five pounds."
+    fp = fingerprint(document_from_text(text, id="t.txt"))
+    assert fp.n_sentences == 1

@@ -496,8 +496,10 @@ def _cluster_paragraph(seeds: list[tuple[int, int, float]], gap: int) -> list[_C
         for _, j, w in c.seeds:
             per_j[j] = per_j.get(j, 0.0) + w
         for j, w in per_j.items():
-            if j not in owner or (w, c.weight) > owner[j][:2]:
-                owner[j] = (w, c.weight, k)
+            # Rounded: identical sentences differ in the last bits of their cosines.
+            key = (round(w, 3), c.weight)
+            if j not in owner or key > owner[j][:2]:
+                owner[j] = (*key, k)
     out = []
     for k, c in enumerate(clusters):
         kept = [s for s in c.seeds if owner[s[1]][2] == k]
