@@ -389,7 +389,9 @@ def _cluster(
         by_para.setdefault(int(b.sentence_paragraph[s[1]]), []).append(s)
     clusters: list[_Cluster] = []
     for para in sorted(by_para):
-        clusters.extend(_cluster_paragraph(by_para[para], gap))
+        size = int(np.count_nonzero(b.sentence_paragraph == para))
+        reach = gap if size > config.max_paragraph_sentences else size
+        clusters.extend(_cluster_paragraph(by_para[para], gap, reach))
     # A stray seed inside a passage's derived range would stand between the passage and
     # its continuation in the next paragraph: settle overlaps before joining.
     merged: list[_Cluster] = []
@@ -465,7 +467,7 @@ def _extension_strength(
     return lo + k, float(score[k])
 
 
-def _cluster_paragraph(seeds: list[tuple[int, int, float]], gap: int) -> list[_Cluster]:
+def _cluster_paragraph(seeds: list[tuple[int, int, float]], gap: int, reach: int) -> list[_Cluster]:
     """Within one derived paragraph: group seeds whose source sentences are close."""
     seeds = sorted(seeds)
     by_source: list[list[tuple[int, int, float]]] = [[seeds[0]]]
@@ -474,15 +476,16 @@ def _cluster_paragraph(seeds: list[tuple[int, int, float]], gap: int) -> list[_C
             by_source[-1].append(s)
         else:
             by_source.append([s])
-    # Reordering is free only within reach in the derived text too: a "paragraph" may
-    # be a whole web page without line breaks, and two sentences on the same topic
-    # twenty sentences apart are not one rewritten passage.
+    # A paragraph may be rewritten in any order, but a "paragraph" may also be a whole
+    # web page without line breaks, where two sentences on the same topic twenty
+    # sentences apart are not one rewritten passage: seeds further apart than ``reach``
+    # in the derived text part.
     groups: list[list[tuple[int, int, float]]] = []
     for g in by_source:
         g.sort(key=lambda s: (s[1], s[0]))
         groups.append([g[0]])
         for s in g[1:]:
-            if s[1] - groups[-1][-1][1] <= gap + 1:
+            if s[1] - groups[-1][-1][1] <= reach + 1:
                 groups[-1].append(s)
             else:
                 groups.append([s])

@@ -93,6 +93,9 @@ class AlignConfig:
     seed_margin: float = 0.2
     #: Seeds this many sentences apart (on both sides) may join one passage.
     max_gap_sentences: int = 3
+    #: A paragraph of more sentences than this is a page without line breaks, not a unit
+    #: that may be reordered whole: seeds in it join only within ``max_gap_sentences``.
+    max_paragraph_sentences: int = 12
     #: Two passages that touch in the derived text (no sentence between them) are one
     #: when their sources are at most this many sentences apart: a rewrite that drops
     #: a few source sentences is still one passage.
