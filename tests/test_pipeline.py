@@ -100,6 +100,20 @@ def test_each_passage_found_with_its_kind(
         assert overlapping[0].kind == Kind(g["kind"]), (g["label"], overlapping[0].kind)
 
 
+def test_each_passage_is_one_of_the_editor_s(seed_result: Comparison) -> None:
+    # Two spun paragraphs from distant parts of the source are two passages, as an
+    # editor marks them, not one passage drawing on everything in between.
+    pair = _pair(seed_result)
+    for x in pair.passages:
+        hits = [
+            g["label"]
+            for g in ANNOTATION["passages"]
+            if min(g["derived_span"][1], x.derived_span[1])
+            > max(g["derived_span"][0], x.derived_span[0])
+        ]
+        assert len(hits) <= 1, (x.derived_span, hits)
+
+
 def test_nothing_from_background_bio_or_links(seed_result: Comparison) -> None:
     pair = _pair(seed_result)
     der = SEED_DERIVED.read_text(encoding="utf-8")

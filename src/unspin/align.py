@@ -396,7 +396,7 @@ def _cluster(
     # its continuation in the next paragraph: settle overlaps before joining.
     merged: list[_Cluster] = []
     for c in _resolve_derived_overlaps(clusters):
-        if merged and _continues(merged[-1], c, gap, config.max_source_jump_sentences):
+        if merged and _continues(merged[-1], c, b, gap, config.max_source_jump_sentences):
             merged[-1].seeds.extend(c.seeds)
         else:
             merged.append(c)
@@ -511,7 +511,7 @@ def _cluster_paragraph(seeds: list[tuple[int, int, float]], gap: int, reach: int
     return out
 
 
-def _continues(prev: _Cluster, nxt: _Cluster, gap: int, jump: int) -> bool:
+def _continues(prev: _Cluster, nxt: _Cluster, b: Fingerprint, gap: int, jump: int) -> bool:
     """``nxt`` carries on the passage of ``prev``: next to it in the derived text, and
     drawing on the same stretch of the source (forwards, or reshuffled within reach).
 
@@ -524,10 +524,12 @@ def _continues(prev: _Cluster, nxt: _Cluster, gap: int, jump: int) -> bool:
     ni0, ni1 = nxt.i_range
     nj0, _ = nxt.j_range
     adjacent = 0 < nj0 - pj1 <= gap + 1
-    # Copies that touch yet come from distant places were pieced together; rewritten
-    # pieces that touch are one rewrite that left a few source sentences out.
+    # Rewritten pieces that touch within one paragraph are one rewrite that left a few
+    # source sentences out; copies that touch yet come from distant places, and
+    # paragraphs, were pieced together.
     copies = _copied(prev) and _copied(nxt)
-    reach = jump if nj0 - pj1 <= 2 and not copies else gap
+    one_paragraph = b.sentence_paragraph[pj1] == b.sentence_paragraph[nj0]
+    reach = jump if nj0 - pj1 <= 2 and one_paragraph and not copies else gap
     return adjacent and ni0 <= pi1 + reach + 1 and ni1 >= pi0 - 1
 
 

@@ -96,9 +96,9 @@ class AlignConfig:
     #: A paragraph of more sentences than this is a page without line breaks, not a unit
     #: that may be reordered whole: seeds in it join only within ``max_gap_sentences``.
     max_paragraph_sentences: int = 12
-    #: Two passages that touch in the derived text (no sentence between them) are one
-    #: when their sources are at most this many sentences apart: a rewrite that drops
-    #: a few source sentences is still one passage.
+    #: Two rewritten passages that touch in one derived paragraph (at most one sentence
+    #: between them) are one when their sources are at most this many sentences apart:
+    #: a rewrite that drops a few source sentences is still one passage.
     max_source_jump_sentences: int = 6
     #: Adjacent passages (this many sentences apart at most) that together are shorter than
     #: ``summary_ratio`` times the source stretch they draw on are one summary passage.
