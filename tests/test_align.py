@@ -233,3 +233,12 @@ def test_pan_extractive_summary_is_one_condensing_detection() -> None:
     assert source[1] - source[0] >= 3 * (derived[1] - derived[0])
     assert derived[0] <= case.this_offset + 20
     assert derived[1] >= case.this_offset + case.this_length - 20
+
+
+def test_a_shared_menu_line_is_not_a_passage_but_a_short_quotation_is() -> None:
+    menu = "Home News Sport Weather Business Culture Travel Contact us"
+    quote = '"We will not back down," the mayor said.'
+    source = "\n\n".join([menu, *SOURCE_SENTENCES[:6], quote])
+    derived = "\n\n".join([menu, *FILLER, quote])
+    (p,) = _pair(source, derived).passages
+    assert derived[slice(*p.derived_span)] == quote

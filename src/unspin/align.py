@@ -239,7 +239,7 @@ def align(
     for c in _merge_summaries(clusters, a, b, sim, config, convincing):
         if c.summary:
             out.append(_to_match(c, a, b, sim))
-        elif id(c) in convincing:
+        elif id(c) in convincing and _long_enough(matched[id(c)], a, b, config):
             out.append(matched[id(c)])
     return out
 
@@ -255,21 +255,36 @@ def _convincing(
     both texts quote it: matching quotations are reuse of a speaker's words however
     short or reworded.
     """
-    length = min(m.source_span[1] - m.source_span[0], m.derived_span[1] - m.derived_span[0])
+    length = _length(m)
     evidence = m.score + m.shared_phrases + m.distinctiveness + config.order_weight * m.order
     needed = config.min_passage_evidence
-    quoted = (
-        a.sentence_quoted[m.source_sentences[0] : m.source_sentences[1] + 1].all()
-        and b.sentence_quoted[m.derived_sentences[0] : m.derived_sentences[1] + 1].all()
-    )
+    quoted = _quoted(m, a, b)
     # A passage found by meaning alone, with no sentence pair that also shares its
     # wording, is held to the standard of a short one.
     if (length < config.short_passage_chars or not worded) and not quoted:
         needed = max(needed, config.min_short_passage_evidence)
     return (
         m.score >= config.min_fragment_similarity
-        and length >= config.min_passage_chars
+        and length >= config.min_quotation_chars
         and evidence >= needed
+    )
+
+
+def _long_enough(m: Match, a: Fingerprint, b: Fingerprint, config: AlignConfig) -> bool:
+    """Whether a passage is long enough to report on its own (a short one may still
+    be a piece of a summary)."""
+    floor = config.min_quotation_chars if _quoted(m, a, b) else config.min_passage_chars
+    return _length(m) >= floor
+
+
+def _length(m: Match) -> int:
+    return min(m.source_span[1] - m.source_span[0], m.derived_span[1] - m.derived_span[0])
+
+
+def _quoted(m: Match, a: Fingerprint, b: Fingerprint) -> bool:
+    return bool(
+        a.sentence_quoted[m.source_sentences[0] : m.source_sentences[1] + 1].all()
+        and b.sentence_quoted[m.derived_sentences[0] : m.derived_sentences[1] + 1].all()
     )
 
 

@@ -106,8 +106,14 @@ class AlignConfig:
     summary_ratio: float = 0.5
     #: ... when the stretch they draw on covers at least this share of the source.
     summary_min_source_share: float = 0.25
-    #: A passage must be at least this long on both sides (characters).
-    min_passage_chars: int = 40
+    #: A passage reported on its own is at least this long on both sides (characters):
+    #: about a dozen words, under which a shared run is a phrase, a title or a menu,
+    #: not a passage (Turnitin-style reports let users exclude matches of fewer than
+    #: 8–14 words) ...
+    min_passage_chars: int = 80
+    #: ... unless both sides are quotations, whose words are reuse however short; and a
+    #: shorter piece may still be part of a summary. Nothing shorter than this counts.
+    min_quotation_chars: int = 40
     #: A passage's whole-fragment similarity must reach this to be kept.
     min_fragment_similarity: float = 0.35
     #: ... and its similarity + share of shared phrases + distinctiveness (margin of the best
