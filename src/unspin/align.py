@@ -440,8 +440,14 @@ def _grow_edges(
             grown = False
             i0, i1 = c.i_range
             j0, j1 = c.j_range
-            lo, hi = max(0, i0 - gap), min(sim.cosine.shape[0], i1 + gap + 1)
-            for j in (j0 - 1, j1 + 1):
+            n_source = sim.cosine.shape[0]
+            # The sentence before a passage draws on the source before or inside it,
+            # the one after on the source inside or after it.
+            windows = {
+                j0 - 1: (max(0, i0 - gap), min(n_source, i1 + 1)),
+                j1 + 1: (max(0, i0), min(n_source, i1 + gap + 1)),
+            }
+            for j, (lo, hi) in windows.items():
                 if not 0 <= j < sim.cosine.shape[1] or j in taken:
                     continue
                 if b.sentence_paragraph[j] not in {
