@@ -26,6 +26,7 @@ clusters are built along ``b`` so each derived character belongs to at most one 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -237,7 +238,7 @@ def align(
                     convincing.discard(id(c))
     out = []
     for c in _merge_summaries(clusters, a, b, sim, config, convincing):
-        if c.summary:
+        if c.summary or id(c) not in matched:  # a summary, or pieces joined into one
             out.append(_to_match(c, a, b, sim))
         elif id(c) in convincing and _long_enough(matched[id(c)], a, b, config):
             out.append(matched[id(c)])
@@ -640,10 +641,20 @@ def _merge_summaries(
                 derived_chars < config.summary_ratio * source_chars
                 and source_chars >= config.summary_min_source_share * body_chars
             ):
-                run = [_Cluster([s for x in run for s in x.seeds], summary=True)]
+                # Pieces that retell the same stretch are one rewritten passage cut in
+                # two; only pieces taken from here and there make a summary.
+                apart = _apart(run, convincing, config.max_gap_sentences)
+                run = [_Cluster([s for x in run for s in x.seeds], summary=apart)]
         out.extend(run)
         run = [c] if c is not None else []
     return out
+
+
+def _apart(run: list[_Cluster], convincing: set[int], gap: int) -> bool:
+    """Whether the convincing pieces of a run draw on separate places in the source
+    (more than ``gap`` sentences apart)."""
+    ranges = sorted(core_source_range(c.seeds) for c in run if id(c) in convincing)
+    return all(nxt[0] > prev[1] + gap for prev, nxt in pairwise(ranges))
 
 
 def _long_copy(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity) -> bool:
