@@ -642,9 +642,24 @@ def _merge_summaries(
                 and source_chars >= config.summary_min_source_share * body_chars
             ):
                 # Pieces that retell the same stretch are one rewritten passage cut in
-                # two; only pieces taken from here and there make a summary.
-                apart = _apart(run, convincing, config.max_gap_sentences)
-                run = [_Cluster([s for x in run for s in x.seeds], summary=apart)]
+                # two (weak pieces between them count where they draw on that stretch);
+                # only pieces taken from here and there make a summary.
+                gap = config.max_gap_sentences
+                if _apart(run, convincing, gap):
+                    run = [_Cluster([s for x in run for s in x.seeds], summary=True)]
+                else:
+                    cores = [core_source_range(x.seeds) for x in run if id(x) in convincing]
+                    lo, hi = min(c[0] for c in cores) - gap, max(c[1] for c in cores) + gap
+                    run = [
+                        _Cluster(
+                            [
+                                s
+                                for x in run
+                                for s in x.seeds
+                                if id(x) in convincing or lo <= s[0] <= hi
+                            ]
+                        )
+                    ]
         out.extend(run)
         run = [c] if c is not None else []
     return out
