@@ -6,9 +6,15 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from unspin.align import SentenceSimilarity, chain_seeds
+from unspin.align import (
+    SentenceSimilarity,
+    chain_seeds,
+    sentence_similarity,
+    widen_long_sentences,
+)
 from unspin.config import AlignConfig, Config
 from unspin.embed import load_embedder
+from unspin.fingerprint import fingerprint
 from unspin.ingest import document_from_text, load_document
 from unspin.pan import Case, read_pan_xml
 from unspin.pipeline import align_prepared, compare, prepare
@@ -242,3 +248,27 @@ def test_a_shared_menu_line_is_not_a_passage_but_a_short_quotation_is() -> None:
     derived = "\n\n".join([menu, *FILLER, quote])
     (p,) = _pair(source, derived).passages
     assert derived[slice(*p.derived_span)] == quote
+
+
+def test_a_long_derived_sentence_links_to_the_run_of_source_lines_it_holds() -> None:
+    # A list pasted as one line (and lightly reworded) against the source's list lines.
+    lines = [
+        "Start a poetry swap at your school or office",
+        "Ask nearby shops to give discounts to people carrying poems",
+        "Post short verses in busy public places",
+        "Write a few lines on the back of your business cards",
+        "Form a street team to hand out poems in your town",
+    ]
+    source = "\n".join([SOURCE_SENTENCES[0], *lines, SOURCE_SENTENCES[1]])
+    derived = (
+        "Begin a poetry swap at your college or office, ask local shops to offer discounts "
+        "to people holding poems, put short verses in crowded public places, write a few "
+        "lines on the back of your cards, form a street crew to hand out poems in your city."
+    )
+    a = fingerprint(document_from_text(source, id="s.txt"))
+    b = fingerprint(document_from_text(derived, id="d.txt"))
+    sim = sentence_similarity(a, b)
+    middle = 3  # "Write a few lines ...": the derived sentence's one close counterpart
+    links = widen_long_sentences([(middle, 0, 0.3)], a, b, sim)
+    assert sorted(i for i, _, _ in links) == [1, 2, 4, 5]
+    assert all(w > 0.3 for _, _, w in links)

@@ -213,6 +213,7 @@ def align(
     for i, j, w in chain_seeds(sim, config, thresholds):
         scores[i, j] = max(scores[i, j], w)
     seeds = _prune_seeds(scores, config.seed_margin)
+    seeds += widen_long_sentences(seeds, a, b, sim)
     clusters = _cluster(seeds, b, config)
     _grow_edges(clusters, sim, b, config, thresholds)
     # A summary is pieced from sentences that are weak evidence one by one; it may join
@@ -377,6 +378,57 @@ def chain_seeds(
         if len(chain) >= config.chain_min_sentences and best[chain[-1]] > best[chain[0]]
         for j in chain
     ]
+
+
+def widen_long_sentences(
+    seeds: list[tuple[int, int, float]], a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity
+) -> list[tuple[int, int, float]]:
+    """Links from a long derived sentence to the run of short source sentences it covers.
+
+    Texts are cut into sentences differently (a list pasted as one line, punctuation
+    lost): one derived "sentence" may hold a dozen source lines and match each of them
+    only faintly. Its best counterpart is widened into a window of neighbouring source
+    sentences while the window resembles it more, and up to its length (many-to-one
+    alignment, as Gale & Church 1993 align sentences of unequal lengths).
+    """
+    best: dict[int, tuple[float, int]] = {}
+    for i, j, w in seeds:
+        if j not in best or w > best[j][0]:
+            best[j] = (w, i)
+    length_a = a.sentence_spans[:, 1] - a.sentence_spans[:, 0]
+    length_b = b.sentence_spans[:, 1] - b.sentence_spans[:, 0]
+    vb_all = _l2_rows(sim.weights_b)
+    out: list[tuple[int, int, float]] = []
+    for j, (w, i) in best.items():
+        if length_b[j] < 2 * length_a[i]:
+            continue
+        vb = np.asarray(vb_all[j].todense(), dtype=np.float32).ravel()
+        lo, hi = i, i
+        window = np.asarray(sim.weights_a[i].todense(), dtype=np.float32).ravel()
+        score = _cos(window, vb)
+        while True:
+            options = []
+            for k in (lo - 1, hi + 1):
+                if 0 <= k < a.n_sentences:
+                    span = a.sentence_spans[max(hi, k), 1] - a.sentence_spans[min(lo, k), 0]
+                    if span <= 1.3 * length_b[j]:
+                        grown = window + np.asarray(sim.weights_a[k].todense()).ravel()
+                        options.append((_cos(grown, vb), k, grown))
+            if not options:
+                break
+            cos, k, grown = max(options, key=lambda o: o[0])
+            if cos <= score:
+                break
+            score, window = cos, grown
+            lo, hi = min(lo, k), max(hi, k)
+        if hi > lo and score > w:
+            out.extend((k, j, score) for k in range(lo, hi + 1) if k != i)
+    return out
+
+
+def _cos(u: npt.NDArray[np.float32], v: npt.NDArray[np.float32]) -> float:
+    norm = float(np.linalg.norm(u) * np.linalg.norm(v))
+    return float(u @ v) / norm if norm > 0 else 0.0
 
 
 def _prune_seeds(scores: FloatArray, margin: float) -> list[tuple[int, int, float]]:
