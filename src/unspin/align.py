@@ -204,10 +204,8 @@ def align(
     quoted = np.outer(a.sentence_quoted, b.sentence_quoted)
     scores = seed_scores(sim, config, thresholds, quoted)
     lexical = (sim.cosine >= config.seed_cosine) & (sim.dice >= config.seed_dice)
-    links, longest_copy = copy_links(
-        a, b, n=config.min_run_tokens, min_tokens=config.min_copy_tokens
-    )
-    for i, j in links:
+    copies = copy_links(a, b, n=config.min_run_tokens, min_tokens=config.min_copy_tokens)
+    for i, j in copies.links:
         scores[i, j] = 1.0
         lexical[i, j] = True
     for i, j, w in chain_seeds(sim, config, thresholds):
@@ -228,8 +226,8 @@ def align(
     # Adaptive to the pair (Sanchez-Perez et al. 2015 pick settings per obfuscation type):
     # a text that copies long passages word for word, or nearly, is a copier, and a
     # loose resemblance elsewhere in it is more likely the shared topic than a rewrite.
-    if longest_copy >= config.copier_min_tokens or any(
-        id(c) in convincing and _long_copy(c, a, b, sim) for c in clusters
+    if copies.longest >= config.copier_min_tokens or any(
+        id(c) in convincing and _long_copy(c, a, b, sim, copies) for c in clusters
     ):
         for c in clusters:
             if id(c) in convincing and _wording(c, sim) < 0.8:
@@ -238,7 +236,7 @@ def align(
                 if evidence + config.order_weight * m.order < config.min_evidence_beside_copies:
                     convincing.discard(id(c))
     out = []
-    for c in _merge_summaries(clusters, a, b, sim, config, convincing):
+    for c in _merge_summaries(clusters, a, b, sim, config, convincing, copies):
         if c.summary or id(c) not in matched:  # a summary, or pieces joined into one
             out.append(_to_match(c, a, b, sim))
         elif id(c) in convincing and _long_enough(matched[id(c)], a, b, config):
@@ -290,11 +288,20 @@ def _quoted(m: Match, a: Fingerprint, b: Fingerprint) -> bool:
     )
 
 
-def copy_links(
-    a: Fingerprint, b: Fingerprint, *, n: int, min_tokens: int
-) -> tuple[set[tuple[int, int]], int]:
-    """Sentence pairs joined by a run of at least ``min_tokens`` identical words, and the
-    length in words of the longest run.
+@dataclass(frozen=True, slots=True)
+class Copies:
+    """Verbatim runs of words shared by two texts (see ``copy_links``)."""
+
+    #: Sentence pairs (source, derived) joined by a run of ``min_tokens`` words or more.
+    links: set[tuple[int, int]]
+    #: Length in words of the longest shared run.
+    longest: int
+    #: Per derived token: inside such a run.
+    copied: npt.NDArray[np.bool_]
+
+
+def copy_links(a: Fingerprint, b: Fingerprint, *, n: int, min_tokens: int) -> Copies:
+    """Sentence pairs joined by a run of at least ``min_tokens`` identical words.
 
     Sentence similarity misses a copy when the two texts cut it into sentences
     differently (lists, headings, text without punctuation); runs of shared word
@@ -310,12 +317,14 @@ def copy_links(
     open_runs: dict[int, tuple[int, int]] = {}
     links: set[tuple[int, int]] = set()
     longest = 0
+    copied = np.zeros(len(wb), dtype=bool)
 
     def close(offset: int, start: int, last: int) -> None:
         nonlocal longest
         longest = max(longest, last + n - start)
         if last + n - start < min_tokens:
             return
+        copied[start : last + n] = True
         # A sentence pair is linked by the run only where it shares n words of it: the
         # run's last word spilling into the next sentence ("… their fields. The") is not.
         shared: dict[tuple[int, int], int] = {}
@@ -340,7 +349,7 @@ def copy_links(
                 open_runs[offset] = (kb, kb)
     for offset, run in open_runs.items():
         close(offset, *run)
-    return links, longest
+    return Copies(links, longest, copied)
 
 
 def chain_seeds(
@@ -659,6 +668,7 @@ def _merge_summaries(
     sim: SentenceSimilarity,
     config: AlignConfig,
     convincing: set[int],
+    copies: Copies,
 ) -> list[_Cluster]:
     """Join consecutive passages that together condense a much longer source stretch.
 
@@ -677,8 +687,8 @@ def _merge_summaries(
             c is not None
             and run
             and c.j_range[0] - run[-1].j_range[1] <= (config.summary_gap_sentences + 1)
-            and not _long_copy(c, a, b, sim)
-            and not _long_copy(run[-1], a, b, sim)
+            and not _long_copy(c, a, b, sim, copies)
+            and not _long_copy(run[-1], a, b, sim, copies)
         ):
             run.append(c)
             continue
@@ -724,11 +734,14 @@ def _apart(run: list[_Cluster], convincing: set[int], gap: int) -> bool:
     return all(nxt[0] > prev[1] + gap for prev, nxt in pairwise(ranges))
 
 
-def _long_copy(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity) -> bool:
+def _long_copy(
+    c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity, copies: Copies
+) -> bool:
     """A long piece copied nearly word for word is a copy, never part of a summary.
 
-    Judged on the words of whole sentences, not on seed strength: a sentence that
-    merely contains a copied quotation is seeded as a copy but is not one.
+    Judged on the words of whole sentences (or on verbatim runs covering them, when the
+    two texts cut the copy into sentences differently), not on seed strength: a sentence
+    that merely contains a copied quotation is seeded as a copy but is not one.
     """
     j0, j1 = c.j_range
     derived_chars = b.sentence_spans[j1, 1] - b.sentence_spans[j0, 0]
@@ -739,7 +752,9 @@ def _long_copy(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilar
     i0, i1 = core_source_range(c.seeds)
     if a.sentence_spans[i1, 1] - a.sentence_spans[i0, 0] > 1.5 * derived_chars:
         return False
-    return _wording(c, sim) >= 0.8
+    t0, t1 = int(b.sentence_tokens[j0, 0]), int(b.sentence_tokens[j1, 1])
+    covered = float(copies.copied[t0:t1].mean()) if t1 > t0 else 0.0
+    return covered >= 0.8 or _wording(c, sim) >= 0.8
 
 
 def _wording(c: _Cluster, sim: SentenceSimilarity) -> float:
