@@ -230,11 +230,9 @@ def align(
         id(c) in convincing and _long_copy(c, a, b, sim, copies) for c in clusters
     ):
         for c in clusters:
-            if id(c) in convincing and _wording(c, sim) < 0.8:
-                m = matched[id(c)]
-                evidence = m.score + m.shared_phrases + m.distinctiveness
-                if evidence + config.order_weight * m.order < config.min_evidence_beside_copies:
-                    convincing.discard(id(c))
+            loose = _wording(c, sim) < 0.8
+            if loose and _evidence(matched[id(c)], config) < config.min_evidence_beside_copies:
+                convincing.discard(id(c))
     out = []
     for c in _merge_summaries(clusters, a, b, sim, config, convincing, copies):
         if c.summary or id(c) not in matched:  # a summary, or pieces joined into one
@@ -256,7 +254,7 @@ def _convincing(
     short or reworded.
     """
     length = _length(m)
-    evidence = m.score + m.shared_phrases + m.distinctiveness + config.order_weight * m.order
+    evidence = _evidence(m, config)
     needed = config.min_passage_evidence
     quoted = _quoted(m, a, b)
     # A passage found by meaning alone, with no sentence pair that also shares its
@@ -268,6 +266,12 @@ def _convincing(
         and length >= config.min_quotation_chars
         and evidence >= needed
     )
+
+
+def _evidence(m: Match, config: AlignConfig) -> float:
+    """A passage's evidence of reuse: similarity, shared phrases, distinctiveness and
+    sentence order, summed."""
+    return m.score + m.shared_phrases + m.distinctiveness + config.order_weight * m.order
 
 
 def _long_enough(m: Match, a: Fingerprint, b: Fingerprint, config: AlignConfig) -> bool:
@@ -400,10 +404,7 @@ def widen_long_sentences(
     sentences while the window resembles it more, and up to its length (many-to-one
     alignment, as Gale & Church 1993 align sentences of unequal lengths).
     """
-    best: dict[int, tuple[float, int]] = {}
-    for i, j, w in seeds:
-        if j not in best or w > best[j][0]:
-            best[j] = (w, i)
+    best = best_counterparts(seeds)
     length_a = a.sentence_spans[:, 1] - a.sentence_spans[:, 0]
     length_b = b.sentence_spans[:, 1] - b.sentence_spans[:, 0]
     vb_all = _l2_rows(sim.weights_b)
@@ -641,6 +642,15 @@ def _resolve_derived_overlaps(clusters: list[_Cluster]) -> list[_Cluster]:
     return sorted(kept, key=lambda c: c.j_range)
 
 
+def best_counterparts(links: list[tuple[int, int, float]]) -> dict[int, tuple[float, int]]:
+    """Each derived sentence's strongest link: derived sentence → (strength, source)."""
+    best: dict[int, tuple[float, int]] = {}
+    for i, j, w in links:
+        if j not in best or w > best[j][0]:
+            best[j] = (w, i)
+    return best
+
+
 def core_source_range(links: list[tuple[int, int, float]]) -> tuple[int, int]:
     """Source sentences a group of links stands for.
 
@@ -649,10 +659,7 @@ def core_source_range(links: list[tuple[int, int, float]]) -> tuple[int, int]:
     (a paraphrase of the same quotation elsewhere in the source) does not stretch
     the passage over everything in between.
     """
-    best: dict[int, tuple[float, int]] = {}
-    for i, j, w in links:
-        if j not in best or w > best[j][0]:
-            best[j] = (w, i)
+    best = best_counterparts(links)
     lo = min(i for _, i in best.values())
     hi = max(i for _, i in best.values())
     for i in sorted({i for i, _, _ in links}):
@@ -798,10 +805,7 @@ def _order(seeds: list[tuple[int, int, float]]) -> float:
     Topical resemblance picks counterparts all over the source; a rewrite keeps most of
     its source's order. Passages of fewer than three derived sentences say nothing.
     """
-    best: dict[int, tuple[float, int]] = {}
-    for i, j, w in seeds:
-        if j not in best or w > best[j][0]:
-            best[j] = (w, i)
+    best = best_counterparts(seeds)
     counterparts = [best[j][1] for j in sorted(best)]
     if len(counterparts) < 3:
         return 0.0
