@@ -272,3 +272,14 @@ def test_a_long_derived_sentence_links_to_the_run_of_source_lines_it_holds() -> 
     links = widen_long_sentences([(middle, 0, 0.3)], a, b, sim)
     assert sorted(i for i, _, _ in links) == [1, 2, 4, 5]
     assert all(w > 0.3 for _, _, w in links)
+
+
+def test_a_menu_line_swept_into_a_passage_is_not_reported_as_a_piece() -> None:
+    # The menu and the quotation are close enough to be aligned as one match; split by
+    # paragraph, the menu piece is too short to stand as a passage of its own.
+    menu = "Home News Sport Weather Business Culture Travel Contact us"
+    quote = '"We will not back down," the mayor said.'
+    source = "\n\n".join([menu, *SOURCE_SENTENCES[:3], quote])
+    derived = "\n\n".join([menu, *FILLER[:3], quote])
+    (p,) = _pair(source, derived).passages
+    assert derived[slice(*p.derived_span)] == quote

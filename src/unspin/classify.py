@@ -267,9 +267,19 @@ def _kind(
 
 
 def classify(
-    matches: list[Match], a: Fingerprint, b: Fingerprint, *, config: ClassifyConfig
+    matches: list[Match],
+    a: Fingerprint,
+    b: Fingerprint,
+    *,
+    config: ClassifyConfig,
+    min_piece_chars: int = 0,
 ) -> list[Passage]:
-    """Turn aligned matches into named passages (``a`` is the source, ``b`` derived)."""
+    """Turn aligned matches into named passages (``a`` is the source, ``b`` derived).
+
+    A match split by paragraph or by quotation yields one passage per piece; a piece
+    shorter than ``min_piece_chars`` on either side (a heading or a menu line swept in
+    between two paragraphs) is dropped unless it is a quotation.
+    """
     quotes_a = quotation_spans(a.doc.text)
     quotes_b = quotation_spans(b.doc.text)
     passages: list[Passage] = []
@@ -300,6 +310,9 @@ def classify(
                     ta, tb = trimmed
                     source_span, derived_span = a.span_of_tokens(*ta), b.span_of_tokens(*tb)
                     kind, kept = _kind(a, ta, b, tb, quotes_a, quotes_b, config)
+            shortest = min(source_span[1] - source_span[0], derived_span[1] - derived_span[0])
+            if shortest < min_piece_chars and kind not in _QUOTE_KINDS and len(merged) > 1:
+                continue
             passages.append(
                 Passage(
                     source_span=source_span,
@@ -354,10 +367,12 @@ class _Piece:
         self.links = self.links + other.links
 
 
+_QUOTE_KINDS = frozenset({Kind.SHARED_QUOTE, Kind.ALTERED_QUOTE})
+
+
 def _same_family(k1: Kind, k2: Kind) -> bool:
     """Reporting pieces of adjacent paragraphs join; a quotation always stands alone."""
-    quote = {Kind.SHARED_QUOTE, Kind.ALTERED_QUOTE}
-    return k1 not in quote and k2 not in quote
+    return k1 not in _QUOTE_KINDS and k2 not in _QUOTE_KINDS
 
 
 _Split = tuple[tuple[int, int], tuple[int, int], float, list[tuple[int, int, float]]]

@@ -63,7 +63,13 @@ def align_prepared(source: Prepared, derived: Prepared, *, config: Config) -> li
         embeddings_b=derived.embeddings if same_model else None,
         model=source.model if same_model else None,
     )
-    return classify(matches, source.fingerprint, derived.fingerprint, config=config.classify)
+    return classify(
+        matches,
+        source.fingerprint,
+        derived.fingerprint,
+        config=config.classify,
+        min_piece_chars=config.align.min_passage_chars,
+    )
 
 
 def compare(
