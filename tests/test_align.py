@@ -10,6 +10,7 @@ from unspin.align import (
     SentenceSimilarity,
     chain_seeds,
     sentence_similarity,
+    trim_weak_edges,
     widen_long_sentences,
 )
 from unspin.config import AlignConfig, Config
@@ -185,6 +186,45 @@ def test_weak_matches_in_source_order_seed_a_chain() -> None:
     short[2][3] = 0.0
     lexical = [[0.2 if v else 0.0 for v in row] for row in short]
     assert chain_seeds(_similarity(short, lexical), config, thresholds) == []
+
+
+def test_an_edge_sentence_sharing_only_the_topic_is_trimmed() -> None:
+    config = AlignConfig()
+    # Four derived sentences linked to source sentences 0-3 of six; the last derived
+    # sentence shares a fifth of its words with its counterpart, the others most.
+    lexical = [[0.0] * 4 for _ in range(6)]
+    for k, w in enumerate([0.8, 0.7, 0.9, 0.2]):
+        lexical[k][k] = w
+    semantic = [[0.7 if v else 0.0 for v in row] for row in lexical]
+    links = [(k, k, 0.8) for k in range(4)]
+    assert trim_weak_edges(links, _similarity(semantic, lexical), config) == links[:3]
+    # Inside the passage the same weak sentence is carried by its neighbours.
+    lexical[1][1], lexical[3][3] = 0.2, 0.7
+    assert trim_weak_edges(links, _similarity(semantic, lexical), config) == links
+    # At the edge it stays when a better-worded counterpart sits beside the passage.
+    lexical[1][1], lexical[3][3], lexical[5][3] = 0.7, 0.2, 0.6
+    assert trim_weak_edges(links, _similarity(semantic, lexical), config) == links
+    # A loosely reworded passage keeps edges as loose as the rest of it.
+    loose = [[0.0] * 4 for _ in range(6)]
+    for k, w in enumerate([0.3, 0.35, 0.3, 0.2]):
+        loose[k][k] = w
+    assert trim_weak_edges(links, _similarity(semantic, loose), config) == links
+
+
+def test_one_passage_condensing_a_long_stretch_summarises_the_document() -> None:
+    # Three short sentences, drawn from sentences 0, 4 and 7 of one source paragraph:
+    # close enough to be one passage, a third as long as the stretch they draw on.
+    source = " ".join(SOURCE_SENTENCES)
+    summary = (
+        "The river authority opened a flood barrier on the east bank. Critics argued the "
+        "money should have restored the wetlands. Residents upstream fear the barrier and "
+        "hydrologists want the models."
+    )
+    derived = "\n\n".join([FILLER[0], summary, FILLER[1]])
+    pair = _pair(source, derived)
+    (p,) = pair.passages
+    assert derived[slice(*p.derived_span)] == summary
+    assert p.source_span == (0, len(source))
 
 
 # --- PAN pairs that once went wrong (real files from ../shared/data) ----------------------

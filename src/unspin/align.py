@@ -220,7 +220,7 @@ def align(
     matched: dict[int, Match] = {}
     convincing: set[int] = set()
     for c in clusters:
-        m = matched[id(c)] = _to_match(c, a, b, sim)
+        m = matched[id(c)] = _to_match(c, a, b, sim, config)
         if _convincing(m, a, b, config, worded=any(lexical[i, j] for i, j, _ in c.seeds)):
             convincing.add(id(c))
     # Adaptive to the pair (Sanchez-Perez et al. 2015 pick settings per obfuscation type):
@@ -236,9 +236,13 @@ def align(
     out = []
     for c in _merge_summaries(clusters, a, b, sim, config, convincing, copies):
         if c.summary or id(c) not in matched:  # a summary, or pieces joined into one
-            out.append(_to_match(c, a, b, sim))
+            out.append(_to_match(c, a, b, sim, config))
         elif id(c) in convincing and _long_enough(matched[id(c)], a, b, config):
-            out.append(matched[id(c)])
+            links = trim_weak_edges(c.seeds, sim, config)
+            if len(links) < len(c.seeds):
+                out.append(_to_match(_Cluster(links), a, b, sim, config))
+            else:
+                out.append(matched[id(c)])
     return out
 
 
@@ -526,6 +530,46 @@ def _grow_edges(
                 grown = True
 
 
+def trim_weak_edges(
+    links: list[tuple[int, int, float]], sim: SentenceSimilarity, config: AlignConfig
+) -> list[tuple[int, int, float]]:
+    """A passage's links without the edge sentences that share almost no words with the
+    source around it.
+
+    Inside a passage a sentence rewritten beyond recognition is carried by its
+    neighbours; at an edge nothing carries it, and a sentence that only shares the topic
+    (the new material an author puts before or after the reused text) is far more often
+    what it is. "Almost no words" is relative to the passage: under
+    ``min_edge_share`` of its other sentences' wording, and under ``min_edge_lexical``
+    in any case. Summaries keep their weak pieces and are not trimmed.
+    """
+    gap = config.max_gap_sentences
+    while True:
+        best = best_counterparts(links)
+        if len(best) < 2:
+            return links
+        # Judged against the whole source stretch around the passage: a link may point
+        # at a same-topic sentence while a better-worded counterpart sits next to it.
+        i0 = min(i for i, _, _ in links)
+        i1 = max(i for i, _, _ in links)
+        lexical = np.maximum(
+            sim.cosine[max(0, i0 - gap) : i1 + gap + 1], sim.dice[max(0, i0 - gap) : i1 + gap + 1]
+        )
+        wording = {j: float(lexical[:, j].max()) for j in best}
+        weak = [
+            j
+            for j in (min(best), max(best))
+            if wording[j]
+            < max(
+                config.min_edge_lexical,
+                config.min_edge_share * np.mean([w for k, w in wording.items() if k != j]),
+            )
+        ]
+        if not weak:
+            return links
+        links = [s for s in links if s[1] != weak[0]]
+
+
 def _extension_strength(
     sim: SentenceSimilarity,
     lo: int,
@@ -699,15 +743,23 @@ def _merge_summaries(
         ):
             run.append(c)
             continue
-        if sum(id(x) in convincing for x in run) >= 2:
+        n_convincing = sum(id(x) in convincing for x in run)
+        if n_convincing >= 1:
             i0 = min(x.i_range[0] for x in run)
             i1 = max(x.i_range[1] for x in run)
             j0, j1 = run[0].j_range[0], run[-1].j_range[1]
             derived_chars = b.sentence_spans[j1, 1] - b.sentence_spans[j0, 0]
             source_chars = a.sentence_spans[i1, 1] - a.sentence_spans[i0, 0]
             body_chars = a.sentence_spans[-1, 1] - a.sentence_spans[0, 0]
+            ratio = (
+                config.summary_ratio
+                if n_convincing >= 2
+                else config.summary_alone_ratio
+                if len(run) == 1 and j1 - j0 + 1 >= config.summary_min_sentences
+                else 0.0
+            )
             if (
-                derived_chars < config.summary_ratio * source_chars
+                derived_chars < ratio * source_chars
                 and source_chars >= config.summary_min_source_share * body_chars
             ):
                 # Pieces that retell the same stretch are one rewritten passage cut in
@@ -769,12 +821,14 @@ def _wording(c: _Cluster, sim: SentenceSimilarity) -> float:
     return float(np.mean([max(sim.cosine[i, j], sim.dice[i, j]) for i, j, _ in c.seeds]))
 
 
-def _to_match(c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity) -> Match:
+def _to_match(
+    c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity, config: AlignConfig
+) -> Match:
     i0, i1 = c.i_range if c.summary else core_source_range(c.seeds)
     if c.summary:
         # A summary that draws on most of a document summarises all of it.
         body = a.sentence_spans[-1, 1] - a.sentence_spans[0, 0]
-        if a.sentence_spans[i1, 1] - a.sentence_spans[i0, 0] >= 0.5 * body:
+        if a.sentence_spans[i1, 1] - a.sentence_spans[i0, 0] >= config.summary_whole_share * body:
             i0, i1 = 0, a.n_sentences - 1
     j0, j1 = c.j_range
     va = np.asarray(sim.weights_a[i0 : i1 + 1].sum(axis=0), dtype=np.float32).ravel()

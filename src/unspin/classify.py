@@ -300,7 +300,10 @@ def classify(
             derived_span = b.span_of_sentences(p.j0, p.j1)
             # A passage one side of which is copied whole (the other may carry extra
             # sentences the sentence-level alignment swept in) is cut to the copy.
-            if kept >= config.near_verbatim or max(containment(a, ta, b, tb)) >= 0.9:
+            # (A summary's words all come from the source, but it is no copy of it.)
+            if kept >= config.near_verbatim or (
+                not p.summary and max(containment(a, ta, b, tb)) >= 0.9
+            ):
                 ta, tb = refine_copy(a, ta, b, tb)
                 source_span, derived_span = a.span_of_tokens(*ta), b.span_of_tokens(*tb)
                 kind, kept = _kind(a, ta, b, tb, quotes_a, quotes_b, config)

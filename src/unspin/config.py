@@ -106,6 +106,21 @@ class AlignConfig:
     summary_ratio: float = 0.5
     #: ... when the stretch they draw on covers at least this share of the source.
     summary_min_source_share: float = 0.25
+    #: One convincing passage of at least ``summary_min_sentences`` derived sentences is
+    #: a summary on its own when it is shorter than this times the source stretch it
+    #: draws on: sentences each condensing a paragraph (two of them are needed at
+    #: ``summary_ratio``, where a piece's own stretch may be padded by a stray link).
+    summary_alone_ratio: float = 0.33
+    summary_min_sentences: int = 3
+    #: A summary drawing on at least this share of the source summarises all of it
+    #: (as PAN annotates summaries: the whole source document).
+    summary_whole_share: float = 0.2
+    #: A passage's first or last sentence sharing less than this (stem cosine or Dice)
+    #: with its source counterpart is dropped: only the topic carries it.
+    min_edge_lexical: float = 0.15
+    #: ... or less than this share of the mean of its other sentences: a sentence at the
+    #: edge of a copy that keeps a third of its words is not part of the copy.
+    min_edge_share: float = 0.35
     #: A passage reported on its own is at least this long on both sides (characters):
     #: about a dozen words, under which a shared run is a phrase, a title or a menu,
     #: not a passage (Turnitin-style reports let users exclude matches of fewer than
