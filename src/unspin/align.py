@@ -552,22 +552,20 @@ def trim_weak_edges(
         # at a same-topic sentence while a better-worded counterpart sits next to it.
         i0 = min(i for i, _, _ in links)
         i1 = max(i for i, _, _ in links)
-        lexical = np.maximum(
-            sim.cosine[max(0, i0 - gap) : i1 + gap + 1], sim.dice[max(0, i0 - gap) : i1 + gap + 1]
-        )
+        window = slice(max(0, i0 - gap), i1 + gap + 1)
+        lexical = np.maximum(sim.cosine[window], sim.dice[window])
         wording = {j: float(lexical[:, j].max()) for j in best}
-        weak = [
-            j
-            for j in (min(best), max(best))
-            if wording[j]
-            < max(
-                config.min_edge_lexical,
-                config.min_edge_share * np.mean([w for k, w in wording.items() if k != j]),
-            )
-        ]
+
+        weak = [j for j in (min(best), max(best)) if wording[j] < _edge_floor(wording, j, config)]
         if not weak:
             return links
         links = [s for s in links if s[1] != weak[0]]
+
+
+def _edge_floor(wording: dict[int, float], j: int, config: AlignConfig) -> float:
+    """The wording an edge sentence ``j`` needs, given its passage's other sentences'."""
+    rest = float(np.mean([w for k, w in wording.items() if k != j]))
+    return max(config.min_edge_lexical, config.min_edge_share * rest)
 
 
 def _extension_strength(
