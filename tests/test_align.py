@@ -227,6 +227,26 @@ def test_one_passage_condensing_a_long_stretch_summarises_the_document() -> None
     assert p.source_span == (0, len(source))
 
 
+def test_a_short_stray_line_does_not_cut_a_rewrite_in_two() -> None:
+    # A rewrite of source sentences 0-5 with a short line between its two paragraphs
+    # that resembles a distant source sentence: still one passage.
+    source = " ".join(SOURCE_SENTENCES[:6] + FILLER[:2] + SOURCE_SENTENCES[9:])
+    first = (
+        "The river authority opened a new flood barrier on the east bank in the spring. "
+        "Engineers spent three years designing gates that shut in under ten minutes. "
+        "Local farmers had lost harvests to flooding in four of the past six years."
+    )
+    second = (
+        "The council voted to raise a special levy to fund the maintenance work. "
+        "Critics said the money should have gone to restoring the old wetlands instead. "
+        "Wildlife groups counted fewer wading birds once the banks were reinforced."
+    )
+    derived = "\n\n".join([first, "Independent hydrologists asked.", second])
+    (p,) = _pair(source, derived).passages
+    assert p.derived_span == (0, len(derived))
+    assert p.source_span == (0, source.index(FILLER[0]) - 1)
+
+
 # --- PAN pairs that once went wrong (real files from ../shared/data) ----------------------
 
 
@@ -323,3 +343,12 @@ def test_a_menu_line_swept_into_a_passage_is_not_reported_as_a_piece() -> None:
     derived = "\n\n".join([menu, *FILLER[:3], quote])
     (p,) = _pair(source, derived).passages
     assert derived[slice(*p.derived_span)] == quote
+
+
+@pytest.mark.corpus
+def test_pan_a_stray_line_inside_a_case_does_not_split_it() -> None:
+    cases, found = _pan_pair(
+        "04-translation-obfuscation", "suspicious-document00355-source-document02340.xml"
+    )
+    case = next(c for c in cases if c.this_offset == 7824)
+    assert len([f for f in found if _overlaps(case, *f)]) == 1

@@ -223,6 +223,10 @@ def align(
         m = matched[id(c)] = _to_match(c, a, b, sim, config)
         if _convincing(m, a, b, config, worded=any(lexical[i, j] for i, j, _ in c.seeds)):
             convincing.add(id(c))
+    clusters = _rejoin(clusters, convincing, b, config)
+    for c in clusters:
+        if id(c) not in matched:
+            matched[id(c)] = _to_match(c, a, b, sim, config)
     # Adaptive to the pair (Sanchez-Perez et al. 2015 pick settings per obfuscation type):
     # a text that copies long passages word for word, or nearly, is a copier, and a
     # loose resemblance elsewhere in it is more likely the shared topic than a rewrite.
@@ -659,6 +663,48 @@ def _continues(prev: _Cluster, nxt: _Cluster, b: Fingerprint, gap: int, jump: in
     return adjacent and ni0 <= pi1 + reach + 1 and ni1 >= pi0 - 1
 
 
+def _rejoin(
+    clusters: list[_Cluster],
+    convincing: set[int],
+    b: Fingerprint,
+    config: AlignConfig,
+) -> list[_Cluster]:
+    """Join convincing passages that continue each other across a stray resemblance.
+
+    A short sentence between two pieces of one rewrite (a caption, a link line) may
+    resemble some other part of the source; it kept the pieces apart while passages
+    were being formed, but once it has proved to be chance it no longer does. Only
+    strays shorter than a passage are passed over: a paragraph between two passages
+    that failed as reuse is still a paragraph of the author's own.
+    """
+    out: list[_Cluster] = []
+    last = -1  # index in ``out`` of the last convincing passage
+    for c in clusters:
+        if id(c) not in convincing:
+            out.append(c)
+            continue
+        between = out[last + 1 :] if last >= 0 else []
+        if (
+            last >= 0
+            and all(_derived_chars(x, b) < config.min_passage_chars for x in between)
+            and _continues(
+                out[last], c, b, config.max_gap_sentences, config.max_source_jump_sentences
+            )
+        ):
+            joined = _Cluster(out[last].seeds + c.seeds)
+            convincing.add(id(joined))
+            out[last:] = [joined]
+        else:
+            out.append(c)
+            last = len(out) - 1
+    return out
+
+
+def _derived_chars(c: _Cluster, b: Fingerprint) -> int:
+    j0, j1 = c.j_range
+    return int(b.sentence_spans[j1, 1] - b.sentence_spans[j0, 0])
+
+
 def _copied(c: _Cluster) -> bool:
     return bool(np.mean([s[2] for s in c.seeds]) >= 0.9)
 
@@ -765,7 +811,9 @@ def _merge_summaries(
                 # only pieces taken from here and there make a summary.
                 gap = config.max_gap_sentences
                 if _apart(run, convincing, gap):
-                    run = [_Cluster([s for x in run for s in x.seeds], summary=True)]
+                    # Rewritten passages set side by side are a mosaic, not a summary.
+                    if sum(_standalone(x, a, b) for x in run if id(x) in convincing) < 2:
+                        run = [_Cluster([s for x in run for s in x.seeds], summary=True)]
                 else:
                     cores = [core_source_range(x.seeds) for x in run if id(x) in convincing]
                     lo, hi = min(c[0] for c in cores) - gap, max(c[1] for c in cores) + gap
@@ -791,6 +839,17 @@ def _apart(run: list[_Cluster], convincing: set[int], gap: int) -> bool:
     return all(nxt[0] > prev[1] + gap for prev, nxt in pairwise(ranges))
 
 
+def _standalone(c: _Cluster, a: Fingerprint, b: Fingerprint) -> bool:
+    """A long passage that retells its source stretch at its own length is a rewrite
+    in its own right, never part of a summary. (Sentences cut from a longer stretch
+    of the source condense it: an extractive summary keeps some and drops the rest.)"""
+    derived_chars = _derived_chars(c, b)
+    if derived_chars < 300:
+        return False
+    i0, i1 = core_source_range(c.seeds)
+    return bool(a.sentence_spans[i1, 1] - a.sentence_spans[i0, 0] <= 1.5 * derived_chars)
+
+
 def _long_copy(
     c: _Cluster, a: Fingerprint, b: Fingerprint, sim: SentenceSimilarity, copies: Copies
 ) -> bool:
@@ -800,15 +859,9 @@ def _long_copy(
     two texts cut the copy into sentences differently), not on seed strength: a sentence
     that merely contains a copied quotation is seeded as a copy but is not one.
     """
+    if not _standalone(c, a, b):
+        return False
     j0, j1 = c.j_range
-    derived_chars = b.sentence_spans[j1, 1] - b.sentence_spans[j0, 0]
-    if derived_chars < 300:
-        return False
-    # Sentences cut from a longer stretch of the source (an extractive summary keeps
-    # some sentences and drops the rest) condense it, whatever their wording.
-    i0, i1 = core_source_range(c.seeds)
-    if a.sentence_spans[i1, 1] - a.sentence_spans[i0, 0] > 1.5 * derived_chars:
-        return False
     t0, t1 = int(b.sentence_tokens[j0, 0]), int(b.sentence_tokens[j1, 1])
     covered = float(copies.copied[t0:t1].mean()) if t1 > t0 else 0.0
     return covered >= 0.8 or _wording(c, sim) >= 0.8
