@@ -789,8 +789,12 @@ def _merge_summaries(
             continue
         n_convincing = sum(id(x) in convincing for x in run)
         if n_convincing >= 1:
-            i0 = min(x.i_range[0] for x in run)
-            i1 = max(x.i_range[1] for x in run)
+            # A lone passage is judged on its core: a stray link does not make it condense.
+            i0, i1 = (
+                core_source_range(run[0].seeds)
+                if n_convincing == 1
+                else (min(x.i_range[0] for x in run), max(x.i_range[1] for x in run))
+            )
             j0, j1 = run[0].j_range[0], run[-1].j_range[1]
             derived_chars = b.sentence_spans[j1, 1] - b.sentence_spans[j0, 0]
             source_chars = a.sentence_spans[i1, 1] - a.sentence_spans[i0, 0]
