@@ -203,8 +203,8 @@ def test_pan13_sample_quality_floor(tmp_path: Path) -> None:
     )
     folders = result["scores"]["by_folder"]
     assert folders["01-no-plagiarism"]["detections"] <= 3
-    assert folders["02-no-obfuscation"]["plagdet"] >= 0.92
-    assert folders["03-random-obfuscation"]["plagdet"] >= 0.83
-    assert folders["04-translation-obfuscation"]["plagdet"] >= 0.76
-    assert folders["05-summary-obfuscation"]["plagdet"] >= 0.80
-    assert result["scores"]["overall"]["plagdet"] >= 0.83
+    assert folders["02-no-obfuscation"]["plagdet"] >= 0.94
+    assert folders["03-random-obfuscation"]["plagdet"] >= 0.86
+    assert folders["04-translation-obfuscation"]["plagdet"] >= 0.80
+    assert folders["05-summary-obfuscation"]["plagdet"] >= 0.95
+    assert result["scores"]["overall"]["plagdet"] >= 0.86
