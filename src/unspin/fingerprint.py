@@ -182,12 +182,21 @@ def quotation_spans(text: str) -> list[Span]:
             if ch in _OPENING or (ch in _AMBIGUOUS and open_at is None and _opens(text, k)):
                 if open_at is None:
                     open_at = k
-            elif ch in _CLOSING or ch in _AMBIGUOUS:
-                spans.append((start if open_at is None else open_at, k + 1))
+            elif open_at is not None:
+                spans.append((open_at, k + 1))
                 open_at = None
+            elif ch in _CLOSING or _closes_speech(text, k):
+                spans.append((start, k + 1))
         if open_at is not None:
             spans.append((open_at, end))
     return spans
+
+
+def _closes_speech(text: str, k: int) -> bool:
+    """A straight quote with no opener closes a quotation from the paragraph's start only
+    as speech ends: after a stop or comma (``… back down,"``). A stray mark inside a
+    sentence (``cry him" Zabolon``) closes nothing."""
+    return k > 0 and text[k - 1] in ".,!?;:…"
 
 
 def _opens(text: str, k: int) -> bool:
