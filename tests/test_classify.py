@@ -34,7 +34,7 @@ def test_quotation_spans_curly_straight_and_dropped_opening_mark() -> None:
 def test_a_stray_straight_quote_closes_nothing() -> None:
     # Sloppy or spun text scatters marks mid-sentence: without an opener, a straight
     # quote closes a quotation from the paragraph's start only where speech ends.
-    text = 'They cry him" Zabolon the Jew " in the street.\nwe will not back down," he said.'
+    text = 'They cry him" Zabolon the Jew ". They know him.\nwe will not back down," he said.'
     spans = [text[s:e] for s, e in quotation_spans(text)]
     assert spans == ['we will not back down,"']
 

@@ -200,10 +200,11 @@ def _closes_speech(text: str, k: int) -> bool:
 
 
 def _opens(text: str, k: int) -> bool:
-    """A straight quote opens when it follows a space or line start and precedes a word."""
+    """A straight quote opens when it follows a space or line start and precedes a word
+    (not a stop: ``the Jew ".`` is a stray mark)."""
     before = text[k - 1] if k > 0 else " "
     after = text[k + 1] if k + 1 < len(text) else " "
-    return (before.isspace() or before in "([—–-:") and not after.isspace()
+    return (before.isspace() or before in "([—–-:") and (after.isalnum() or after in "'‘(…")
 
 
 def paragraphs(text: str) -> list[Span]:
