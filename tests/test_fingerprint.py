@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from unspin.fingerprint import fingerprint
+from unspin.fingerprint import fingerprint, paragraphs
 from unspin.ingest import document_from_text, load_document
 from unspin.records import Document
 
@@ -64,3 +64,23 @@ def test_abbreviations_before_lower_case_do_not_split() -> None:
     text = "Bring a document, e.g. a passport or a licence, and approx. five pounds."
     fp = fingerprint(document_from_text(text, id="t.txt"))
     assert fp.n_sentences == 1
+
+
+def test_a_text_wrapped_at_a_fixed_width_keeps_its_sentences_whole() -> None:
+    # Lines cut mid-sentence, most of them before a lower-case word: a capitalised word
+    # after a cut ("United\nKingdom") goes on with the sentence too.
+    wrapped = (
+        "Range Rover Sport is a sport utility vehicle made by a British\n"
+        "producer based in Gaydon, England, and in the United\n"
+        "Kingdom it is sold through a network of dealers that\n"
+        "also sell the larger Range Rover and the smaller models of\n"
+        "the same brand, which are built in the same factory."
+    )
+    assert paragraphs(wrapped) == [(0, len(wrapped))]
+    # Lines that stand alone (a list, a heading) stay apart, whatever their case.
+    listing = (
+        "Start a poetry swap at your school or your office today\n"
+        "Ask nearby shops to give discounts to people carrying poems\n"
+        "Post short verses in busy public places around the town"
+    )
+    assert len(paragraphs(listing)) == 3

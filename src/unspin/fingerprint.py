@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +54,11 @@ _ABBREVIATIONS = frozenset(
 )
 #: Sentences shorter than this many tokens are merged with the next (Sanchez-Perez 2014).
 MIN_SENTENCE_TOKENS = 3
+#: A text whose line breaks fall mid-sentence (before a lower-case word) this often is
+#: wrapped at a fixed width (see ``paragraphs``).
+WRAPPED_SHARE = 0.3
+#: A line this long, of several words and not in title case, is prose, not a heading.
+PROSE_LINE_CHARS = 40
 
 _stemmer = snowballstemmer.stemmer("english")
 
@@ -213,23 +219,43 @@ def paragraphs(text: str) -> list[Span]:
     Hard-wrapped text (e-mail, PDF extracts, the PAN corpora's reflowed passages) breaks
     lines mid-sentence; a break after a word or comma followed by a lower-case word joins
     the two lines into one paragraph, so a passage is not cut at a typesetting accident.
+    In a text wrapped that way throughout, a break before a capital after a line of
+    prose joins too.
     """
+    lines = [m.span() for m in _PARAGRAPH.finditer(text)]
+    breaks = [_break_kind(text, prev[1], nxt[0]) for prev, nxt in pairwise(lines)]
+    # A text whose lines are mostly cut mid-sentence is wrapped at a fixed width: there a
+    # capitalised word after a cut mid-phrase ("... England, United\nKingdom") carries
+    # the sentence on too. Lists and headings, whose lines stand alone, never qualify.
+    mid_sentence = sum(k == "lower" for k in breaks)
+    wrapped = mid_sentence >= 3 and mid_sentence >= WRAPPED_SHARE * len(breaks)
     out: list[list[int]] = []
-    for m in _PARAGRAPH.finditer(text):
-        start, end = m.span()
-        if out and _soft_break(text, out[-1][1], start):
+    for k, (start, end) in enumerate(lines):
+        kind = breaks[k - 1] if k else "hard"
+        if out and (kind == "lower" or (wrapped and kind == "upper")):
             out[-1][1] = end
         else:
             out.append([start, end])
     return [(s, e) for s, e in out]
 
 
-def _soft_break(text: str, prev_end: int, start: int) -> bool:
+def _break_kind(text: str, prev_end: int, start: int) -> str:
+    """How a line break reads: "lower" (mid-sentence, the next line goes on in lower
+    case), "upper" (after a line of prose cut at a word or comma, before a capital) or
+    "hard"."""
     if text.count("\n", prev_end, start) > 1:  # a blank line always separates paragraphs
-        return False
+        return "hard"
     before = text[prev_end - 1]
     first = text[start : start + 1].lstrip()[:1] or text[start : start + 2].strip()[:1]
-    return (before.isalnum() or before in ",;-(") and first.islower()
+    if not (before.isalnum() or before in ",;-("):
+        return "hard"
+    if first.islower():
+        return "lower"
+    line = text[text.rfind("\n", 0, prev_end) + 1 : prev_end]
+    prose = before in ",;-(" or (
+        len(line) >= PROSE_LINE_CHARS and line.count(" ") >= 6 and not line.istitle()
+    )
+    return "upper" if first.isupper() and prose else "hard"
 
 
 def _segment(text: str, body: tuple[Span, ...]) -> tuple[list[Span], list[int]]:
