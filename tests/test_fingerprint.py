@@ -84,3 +84,22 @@ def test_a_text_wrapped_at_a_fixed_width_keeps_its_sentences_whole() -> None:
         "Post short verses in busy public places around the town"
     )
     assert len(paragraphs(listing)) == 3
+
+
+def test_a_stop_glued_to_the_next_sentence_ends_a_long_one() -> None:
+    # Scraped text that lost the spaces after its full stops runs sentences together.
+    first = (
+        "In 1899 Deam attended the annual meeting of the Indiana Academy of Science, "
+        "where he began to acquire his reputation as a noteworthy botanist and met the "
+        "collectors who would send him specimens from the southern counties of the state "
+        "for the next twenty years, and he kept a careful record of each of them"
+    )
+    text = first + ".On visits to Mexico in 1900 he found new plant specimens."
+    fp = fingerprint(document_from_text(text, id="glued.txt"))
+    assert [fp.sentence_text(i) for i in range(fp.n_sentences)] == [
+        first + ".",
+        "On visits to Mexico in 1900 he found new plant specimens.",
+    ]
+    # In a short sentence a glued stop is more likely a name than a lost space.
+    short = fingerprint(document_from_text("We built it with node.Js in a week.", id="s.txt"))
+    assert short.n_sentences == 1

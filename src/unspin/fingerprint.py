@@ -47,6 +47,9 @@ _PARAGRAPH = re.compile(r"[^\r\n]+")
 # starts, and a sentence missed doubles the next one's length (abbreviations and
 # initials are screened out by ``_ends_with_abbreviation``).
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]\x19\x1d]*\s+(?=[\"'“‘«(\[\x18\x1c]?[^\W_])")
+# Scraped text often loses the space after a full stop ("a botanist.On visits to ..."):
+# a stop glued between a lower-case word and a capitalised one ends a long sentence.
+_GLUED_END = re.compile(r"(?<=[a-z]{2})[.!?]+(?=[A-Z][a-z])")
 _NEXT_LETTER = re.compile(r"\W*(\w)")
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof st jr sr no vs etc inc ltd co corp gen col lt sgt rep sen gov
@@ -54,6 +57,9 @@ _ABBREVIATIONS = frozenset(
 )
 #: Sentences shorter than this many tokens are merged with the next (Sanchez-Perez 2014).
 MIN_SENTENCE_TOKENS = 3
+#: A stop glued to the next sentence ("botanist.On") ends a sentence only this far into
+#: it: scraped text that lost its spaces, not a name or a file ("node.Js", "README.Md").
+GLUED_MIN_CHARS = 300
 #: A text whose line breaks fall mid-sentence (before a lower-case word) this often is
 #: wrapped at a fixed width (see ``paragraphs``).
 WRAPPED_SHARE = 0.3
@@ -275,8 +281,17 @@ def _segment(text: str, body: tuple[Span, ...]) -> tuple[list[Span], list[int]]:
     ]
     for p_no, p_start, p_end in pieces:
         cut = p_start
-        for m in _SENTENCE_END.finditer(text, p_start, p_end):
+        ends = sorted(
+            [
+                *_SENTENCE_END.finditer(text, p_start, p_end),
+                *_GLUED_END.finditer(text, p_start, p_end),
+            ],
+            key=lambda m: m.start(),
+        )
+        for m in ends:
             if _ends_with_abbreviation(text, cut, m.start()):
+                continue
+            if m.re is _GLUED_END and m.start() - cut < GLUED_MIN_CHARS:
                 continue
             end = m.end()
             spans.append((cut, end))
