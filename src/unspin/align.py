@@ -230,15 +230,16 @@ def align(
     # Adaptive to the pair (Sanchez-Perez et al. 2015 pick settings per obfuscation type):
     # a text that copies long passages word for word, or nearly, is a copier, and a
     # loose resemblance elsewhere in it is more likely the shared topic than a rewrite.
+    long_copies = {id(c) for c in clusters if _long_copy(c, a, b, sim, copies)}
     if copies.longest >= config.copier_min_tokens or any(
-        id(c) in convincing and _long_copy(c, a, b, sim, copies) for c in clusters
+        id(c) in convincing for c in clusters if id(c) in long_copies
     ):
         for c in clusters:
             loose = _wording(c, sim) < 0.8
             if loose and _evidence(matched[id(c)], config) < config.min_evidence_beside_copies:
                 convincing.discard(id(c))
     out = []
-    for c in _merge_summaries(clusters, a, b, sim, config, convincing, copies):
+    for c in _merge_summaries(clusters, a, b, config, convincing, long_copies):
         if c.summary or id(c) not in matched:  # a summary, or pieces joined into one
             out.append(_to_match(c, a, b, sim, config))
         elif id(c) in convincing and _long_enough(matched[id(c)], a, b, config):
@@ -675,7 +676,8 @@ def _rejoin(
     resemble some other part of the source; it kept the pieces apart while passages
     were being formed, but once it has proved to be chance it no longer does. Only
     strays shorter than a passage are passed over: a paragraph between two passages
-    that failed as reuse is still a paragraph of the author's own.
+    that failed as reuse is still a paragraph of the author's own. Joined passages are
+    added to ``convincing``.
     """
     out: list[_Cluster] = []
     last = -1  # index in ``out`` of the last convincing passage
@@ -760,10 +762,9 @@ def _merge_summaries(
     clusters: list[_Cluster],
     a: Fingerprint,
     b: Fingerprint,
-    sim: SentenceSimilarity,
     config: AlignConfig,
     convincing: set[int],
-    copies: Copies,
+    long_copies: set[int],
 ) -> list[_Cluster]:
     """Join consecutive passages that together condense a much longer source stretch.
 
@@ -782,8 +783,8 @@ def _merge_summaries(
             c is not None
             and run
             and c.j_range[0] - run[-1].j_range[1] <= (config.summary_gap_sentences + 1)
-            and not _long_copy(c, a, b, sim, copies)
-            and not _long_copy(run[-1], a, b, sim, copies)
+            and id(c) not in long_copies
+            and id(run[-1]) not in long_copies
         ):
             run.append(c)
             continue
@@ -799,13 +800,12 @@ def _merge_summaries(
             derived_chars = b.sentence_spans[j1, 1] - b.sentence_spans[j0, 0]
             source_chars = a.sentence_spans[i1, 1] - a.sentence_spans[i0, 0]
             body_chars = a.sentence_spans[-1, 1] - a.sentence_spans[0, 0]
-            ratio = (
-                config.summary_ratio
-                if n_convincing >= 2
-                else config.summary_alone_ratio
-                if len(run) == 1 and j1 - j0 + 1 >= config.summary_min_sentences
-                else 0.0
-            )
+            if n_convincing >= 2:
+                ratio = config.summary_ratio
+            elif len(run) == 1 and j1 - j0 + 1 >= config.summary_min_sentences:
+                ratio = config.summary_alone_ratio
+            else:
+                ratio = 0.0  # one passage and chance resemblances beside it
             if (
                 derived_chars < ratio * source_chars
                 and source_chars >= config.summary_min_source_share * body_chars
