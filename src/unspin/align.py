@@ -25,6 +25,7 @@ clusters are built along ``b`` so each derived character belongs to at most one 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -221,7 +222,9 @@ def align(
     convincing: set[int] = set()
     for c in clusters:
         m = matched[id(c)] = _to_match(c, a, b, sim, config)
-        if _convincing(m, a, b, config, worded=any(lexical[i, j] for i, j, _ in c.seeds)):
+        worded = any(lexical[i, j] for i, j, _ in c.seeds)
+        copied = any((i, j) in copies.links for i, j, _ in c.seeds)
+        if _convincing(m, a, b, config, worded=worded, copied=copied):
             convincing.add(id(c))
     clusters = _rejoin(clusters, convincing, b, config)
     for c in clusters:
@@ -252,7 +255,7 @@ def align(
 
 
 def _convincing(
-    m: Match, a: Fingerprint, b: Fingerprint, config: AlignConfig, *, worded: bool
+    m: Match, a: Fingerprint, b: Fingerprint, config: AlignConfig, *, worded: bool, copied: bool
 ) -> bool:
     """Whether a candidate passage carries enough evidence of reuse for its length.
 
@@ -274,7 +277,35 @@ def _convincing(
         m.score >= config.min_fragment_similarity
         and length >= config.min_quotation_chars
         and evidence >= needed
+        and (copied or not figures_differ(m, a, b, config))
     )
+
+
+_FIGURE = re.compile(r"\d(?:[\d,.]*\d)?")
+
+
+def _figures(fp: Fingerprint, sentences: tuple[int, int]) -> list[str]:
+    """The numbers of a sentence range, whole ("1,142,000", "5.92"), not split at marks."""
+    start, end = fp.span_of_sentences(*sentences)
+    return _FIGURE.findall(fp.doc.text, start, end)
+
+
+def figures_differ(m: Match, a: Fingerprint, b: Fingerprint, config: AlignConfig) -> bool:
+    """Is the passage one template filled in twice with other figures?
+
+    Earnings tables, sports results and weather reports repeat their wording from story
+    to story while every figure changes; copiers and spinners keep the figures. Numbers
+    are not content words for the similarity measures, so they are checked here (for
+    passages with no copied run of words, whose edges may take in other figures).
+    """
+    derived = _figures(b, m.derived_sentences)
+    source = _figures(a, m.source_sentences)
+    # A template has figures on both sides; a passage whose source has none took in
+    # other text at its edges (a dateline, a table beside it), which is not a template.
+    if min(len(derived), len(source)) < config.template_min_figures:
+        return False
+    kept = sum(1 for w in derived if w in set(source))
+    return kept < config.template_figure_share * len(derived)
 
 
 def _evidence(m: Match, config: AlignConfig) -> float:

@@ -17,6 +17,7 @@ from rich.console import Console
 from . import __version__
 from .cli_options import ModelOption, NoModelOption
 from .config import Config, EmbedConfig
+from .corpus_cli import register as register_corpus_commands
 from .embed import load_embedder
 from .errors import InputError, UnspinError
 from .pan_cli import pan_app
@@ -34,6 +35,7 @@ EXIT_BAD_INPUT = 2
 
 
 app.add_typer(pan_app, name="pan")
+register_corpus_commands(app)
 
 
 def _fail(message: str) -> typer.Exit:

@@ -142,6 +142,11 @@ class AlignConfig:
     copier_min_tokens: int = 40
     #: Weight in that sum of the passage's sentence order agreeing with its source's.
     order_weight: float = 0.1
+    #: A passage with at least this many figures (numbers) on each side, fewer than
+    #: ``template_figure_share`` of the derived ones recurring in its source text, is a
+    #: template filled in with other figures (an earnings table), not reuse.
+    template_min_figures: int = 4
+    template_figure_share: float = 0.25
     #: Passages shorter than this (characters, either side) need ``min_short_passage_evidence``.
     short_passage_chars: int = 150
     min_short_passage_evidence: float = 1.2
@@ -171,6 +176,56 @@ class ProvenanceConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexConfig:
+    """What the corpus index stores for each document (``unspin index add``)."""
+
+    #: Content-stem n-grams posted per document (stopwords and numbers left out first).
+    shingle_n: int = 3
+    #: MinHash LSH: ``bands`` keys of ``rows`` values each; with 16 x 4 two documents
+    #: become candidates with probability 0.5 at Jaccard 0.5 and 0.99 at 0.8.
+    minhash_bands: int = 16
+    minhash_rows: int = 4
+    #: Documents are written in transactions of this many: an interrupted run loses at
+    #: most one batch, which the next run redoes.
+    batch_documents: int = 256
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateConfig:
+    """Which document pairs of a corpus are aligned (``unspin scan`` and ``unspin check``)."""
+
+    #: An n-gram in more documents than this is the language's or the beat's, not a
+    #: copy's: it is cut before the postings join, which keeps the join near-linear
+    #: (passim's ``--maxDF`` is 100 too).
+    max_df: int = 100
+    #: A pair sharing at least this many rare n-grams is a candidate.
+    min_shared: int = 2
+    #: A rewritten passage shares at least this many rare n-grams with its source (see
+    #: ``corpus.with_corpus_evidence``): formulas of the house style share none. Rare here
+    #: is relative, in at most ``rare_df_share`` of the documents (at least
+    #: ``rare_df_floor``, at most ``max_df``): a formula is as common in 500 stories as in
+    #: 100,000, a story carried by a few outlets is not.
+    min_rare_shared: int = 2
+    rare_df_share: float = 0.01
+    rare_df_floor: int = 5
+    #: A MinHash bucket larger than this is a family of near-duplicates whose pairs the
+    #: n-gram join already finds; expanding it would be quadratic.
+    max_bucket: int = 200
+    #: Semantic recall: each document's nearest neighbours by mean sentence embedding,
+    #: kept above this cosine (spun copies share few n-grams but keep their meaning).
+    semantic_neighbours: int = 5
+    semantic_min_cosine: float = 0.85
+    #: A sentence in at least this many documents (and at most ``boilerplate_max_words``
+    #: words long) is boilerplate learned from the corpus: a masthead, byline or wire
+    #: credit. Whole copied paragraphs are longer, so a story carried by many outlets
+    #: is not mistaken for one.
+    boilerplate_min_docs: int = 5
+    boilerplate_max_words: int = 20
+    #: A passage mostly (by derived characters) inside such boilerplate is not reuse.
+    boilerplate_share: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Every setting of a run."""
 
@@ -179,6 +234,8 @@ class Config:
     align: AlignConfig = field(default_factory=AlignConfig)
     classify: ClassifyConfig = field(default_factory=ClassifyConfig)
     provenance: ProvenanceConfig = field(default_factory=ProvenanceConfig)
+    index: IndexConfig = field(default_factory=IndexConfig)
+    candidates: CandidateConfig = field(default_factory=CandidateConfig)
 
     def __post_init__(self) -> None:
         if not 0 < self.provenance.partially < self.provenance.wholly <= 1:

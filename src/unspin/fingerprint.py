@@ -16,6 +16,7 @@ from itertools import pairwise
 import numpy as np
 import numpy.typing as npt
 import snowballstemmer
+import xxhash
 
 from .normalize import Normalized, normalize
 from .records import Document, Span
@@ -374,3 +375,89 @@ def _in_body(sent_spans: IntArray, body: tuple[Span, ...]) -> BoolArray:
     starts, ends = sent_spans[:, :1], sent_spans[:, 1:]
     overlap = np.clip(np.minimum(ends, spans[:, 1]) - np.maximum(starts, spans[:, 0]), 0, None)
     return np.asarray(overlap.sum(axis=1) * 2 >= (ends - starts).ravel(), dtype=bool)
+
+
+# --- Corpus fingerprints: what the index stores to find candidate pairs -------------------
+
+U64 = npt.NDArray[np.uint64]
+_MASK64 = (1 << 64) - 1
+
+
+@lru_cache(maxsize=1 << 18)
+def _stem_hash(stem_: str) -> int:
+    return int(xxhash.xxh64_intdigest(stem_.encode("utf-8")))
+
+
+def content_shingles(fp: Fingerprint, n: int, span: Span | None = None) -> tuple[U64, IntArray]:
+    """Hashes of the n-grams of content stems in the body, with each one's first token.
+
+    Stopwords and numbers are left out before the n-grams are formed (as TextPAIR does), so
+    a copy that changes a function word, or a spun copy that keeps a run of content words
+    its spinner had no synonym for, still shares them. Each hash appears once, at its
+    first position: postings count documents, not repetitions. With ``span``, only the
+    tokens inside that character span count.
+    """
+    keep = fp.content & (fp.token_sentence >= 0)
+    keep &= fp.sentence_in_body[np.maximum(fp.token_sentence, 0)]
+    if span is not None:
+        keep &= (fp.token_spans[:, 0] >= span[0]) & (fp.token_spans[:, 1] <= span[1])
+    positions = np.flatnonzero(keep)
+    if len(positions) < n:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    h = np.fromiter((_stem_hash(fp.stems[k]) for k in positions), dtype=np.uint64)
+    # A polynomial over the stem hashes (wrapping uint64): order matters, as in a rolling hash.
+    grams = np.zeros(len(h) - n + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            grams = grams * np.uint64(0x100000001B3) + h[k : len(h) - n + 1 + k]
+    uniq, first = np.unique(grams, return_index=True)
+    return uniq, positions[first]
+
+
+@lru_cache(maxsize=8)
+def _minhash_params(num_perm: int, seed: int) -> tuple[U64, U64]:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(1, 1 << 63, size=num_perm, dtype=np.uint64) | np.uint64(1)
+    b = rng.integers(0, 1 << 63, size=num_perm, dtype=np.uint64)
+    return a, b
+
+
+def minhash_bands(shingles: U64, *, bands: int, rows: int, seed: int = 1) -> U64:
+    """LSH band keys of the MinHash signature of a shingle set (Broder 1997; Leskovec et al.).
+
+    Each permutation is a multiply-shift hash (Dietzfelbinger et al. 1997), so a signature
+    is one vectorised pass; two documents share a band key with probability
+    ``1 - (1 - J**rows)**bands`` for Jaccard similarity ``J``. Empty input gives no keys.
+    """
+    if len(shingles) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    a, b = _minhash_params(bands * rows, seed)
+    with np.errstate(over="ignore"):
+        values = (shingles[None, :] * a[:, None] + b[:, None]) >> np.uint64(32)
+        signature = values.min(axis=1).reshape(bands, rows)
+        keys = np.zeros(bands, dtype=np.uint64)
+        for r in range(rows):
+            keys = keys * np.uint64(0x9E3779B97F4A7C15) + signature[:, r]
+        # The band number is mixed in so equal rows in different bands do not collide.
+        keys ^= np.arange(bands, dtype=np.uint64) * np.uint64(0xC2B2AE3D27D4EB4F)
+    return keys
+
+
+def sentence_keys(fp: Fingerprint) -> list[tuple[int, int, int, int]]:
+    """``(hash, start, end, words)`` of each body sentence's words, case and punctuation folded.
+
+    Lines that recur across many documents of a corpus (mastheads, bylines, wire credits)
+    are found by these keys; see ``index.Index.boilerplate``.
+    """
+    out = []
+    for k in range(fp.n_sentences):
+        if not fp.sentence_in_body[k]:
+            continue
+        a, b = fp.sentence_tokens[k]
+        if a == b:
+            continue
+        words = " ".join(w.lower() for w in fp.words[a:b])
+        key = int(xxhash.xxh64_intdigest(words.encode("utf-8"))) & ((1 << 63) - 1)
+        s, e = fp.sentence_spans[k]
+        out.append((key, int(s), int(e), int(b - a)))
+    return out

@@ -11,11 +11,17 @@ Every failure is an ``InputError`` whose message is one line, ``"<path>: <proble
 from __future__ import annotations
 
 import codecs
+import csv
 import datetime as dt
+import gzip
+import io
 import json
 import os
 import re
 import stat
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +32,20 @@ from .config import IngestConfig
 from .errors import InputError
 from .records import Document
 
-__all__ = ["decode_bytes", "document_from_text", "load_document"]
+__all__ = [
+    "Skipped",
+    "check_paths",
+    "decode_bytes",
+    "document_from_text",
+    "iter_documents",
+    "load_document",
+]
 
 _JSON_SUFFIXES = frozenset({".json"})
 _HTML_SUFFIXES = frozenset({".html", ".htm"})
+
+#: The optional fields of a record (JSON file, JSON line, CSV row, Parquet row).
+_RECORD_FIELDS = ("id", "date", "title", "url", "outlet")
 
 # UTF-32 marks first: the UTF-32-LE mark begins with the UTF-16-LE one.
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -244,8 +260,8 @@ def _decode_legacy(data: bytes) -> str | None:
     return None
 
 
-def _read_bytes(path: Path, source: str, config: IngestConfig) -> bytes:
-    """Stat, check and read a file; every OS failure becomes a one-line ``InputError``."""
+def _stat_file(path: Path, source: str) -> os.stat_result:
+    """Stat a file that is about to be read; every OS failure becomes an ``InputError``."""
     try:
         st = path.stat()
     except FileNotFoundError:
@@ -259,6 +275,12 @@ def _read_bytes(path: Path, source: str, config: IngestConfig) -> bytes:
     if not stat.S_ISREG(st.st_mode):
         # A FIFO or device could block forever or never end.
         raise InputError(source, "not a regular file")
+    return st
+
+
+def _read_bytes(path: Path, source: str, config: IngestConfig) -> bytes:
+    """Stat, check and read a file; every OS failure becomes a one-line ``InputError``."""
+    st = _stat_file(path, source)
     # Checked before reading: a huge file is refused without filling memory.
     if st.st_size > config.max_bytes:
         raise InputError(
@@ -322,37 +344,62 @@ def _from_json(data: bytes, *, name: str, source: str) -> Document:
         ) from None
     except RecursionError:
         raise InputError(source, "malformed JSON: nested too deeply") from None
+    return _from_json_object(obj, default_id=name, source=source)
+
+
+def _from_json_object(
+    obj: object, *, default_id: str, source: str, int_id: bool = False
+) -> Document:
+    """A parsed JSON value that must be an object with a ``text`` string."""
     if not isinstance(obj, dict):
         raise InputError(
             source, f'JSON must be an object with a "text" string, not {_json_type(obj)}'
         )
-    text = obj.get("text")
+    if "text" not in obj:
+        raise InputError(source, 'JSON object has no "text" field')
+    return _from_fields(obj, default_id=default_id, source=source, label="JSON", int_id=int_id)
+
+
+def _from_fields(
+    fields: Mapping[str, object],
+    *,
+    default_id: str,
+    source: str,
+    label: str,
+    int_id: bool = False,
+) -> Document:
+    """A record's ``text`` (required) and ``id``, ``date``, ``title``, ``url``, ``outlet``.
+
+    ``label`` names where the fields live in messages ("JSON", "column"). ``int_id``
+    accepts whole-number ids: JSON Lines and Parquet datasets often number records.
+    """
+    text = fields.get("text")
     if not isinstance(text, str):
-        problem = (
-            'JSON object has no "text" field'
-            if "text" not in obj
-            else f'JSON "text" must be a string, not {_json_type(text)}'
-        )
-        raise InputError(source, problem)
-    fields: dict[str, str | None] = {}
-    for key in ("id", "date", "title", "url", "outlet"):
-        value = obj.get(key)
+        raise InputError(source, f'{label} "text" must be a string, not {_json_type(text)}')
+    found: dict[str, str | None] = {}
+    for key in _RECORD_FIELDS:
+        value = fields.get(key)
+        if key == "id" and int_id and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if key == "date" and isinstance(value, dt.date):
+            # A typed date column (Parquet DATE or TIMESTAMP) needs no parsing.
+            value = value.isoformat()[:10]
         if value is not None and not isinstance(value, str):
-            raise InputError(source, f'JSON "{key}" must be a string, not {_json_type(value)}')
-        fields[key] = value
+            raise InputError(source, f'{label} "{key}" must be a string, not {_json_type(value)}')
+        found[key] = value
     date = (
-        _parse_iso_date(fields["date"], source=source, where='JSON "date"')
-        if fields["date"]
+        _parse_iso_date(found["date"], source=source, where=f'{label} "date"')
+        if found["date"]
         else None
     )
     return document_from_text(
         text,
-        id=fields["id"] or name,
+        id=found["id"] or default_id,
         path=source,
         date=date,
-        title=fields["title"],
-        url=fields["url"],
-        outlet=fields["outlet"],
+        title=found["title"],
+        url=found["url"],
+        outlet=found["outlet"],
     )
 
 
@@ -395,6 +442,11 @@ def _from_html(data: bytes, *, name: str, source: str) -> Document:
     )
 
 
+def _duckdb_problem(err: Exception) -> str:
+    # DuckDB appends the failing SQL ("LINE 1: … ^^^"), which is ours, not the user's.
+    return _one_line(err).split(" LINE 1:")[0]
+
+
 def _one_line(err: Exception) -> str:
     return " ".join(str(err).split()) or type(err).__name__
 
@@ -411,3 +463,558 @@ def _meta_date(value: object) -> dt.date | None:
         return dt.date.fromisoformat(value[:10])
     except ValueError:
         return None
+
+
+# --- corpora: folders and files holding many documents ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An input that could not be read; the run goes on without it."""
+
+    source: str  # the file, or "file#record" for one record of a container
+    reason: str  # one line: what is wrong
+
+
+#: Reader by lower-case suffix; a file without a suffix is plain text.
+_KINDS = {
+    "": "text",
+    ".txt": "text",
+    ".text": "text",
+    ".md": "text",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".warc": "warc",
+    ".arc": "warc",
+}
+#: Readers that also take the file gzip-compressed (``x.jsonl.gz``).
+_GZIP_KINDS = frozenset({"jsonl", "csv", "tsv", "warc"})
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 64 * 1024
+#: Parquet rows fetched at a time: a big file is streamed, not loaded.
+_PARQUET_BATCH = 256
+#: What reading a (possibly gzip-compressed) stream raises when the file is damaged.
+_STREAM_ERRORS = (OSError, EOFError, zlib.error)
+
+
+def check_paths(paths: Sequence[str | os.PathLike[str]]) -> None:
+    """Check that every top-level input exists and is readable, before anything is indexed.
+
+    Args:
+        paths: Files and folders as the user named them.
+
+    Raises:
+        InputError: A path does not exist, cannot be read, or is neither file nor folder.
+    """
+    for path in paths:
+        source = str(path)
+        st = _stat_top(path, source)
+        if stat.S_ISDIR(st.st_mode):
+            if not os.access(path, os.R_OK | os.X_OK):
+                raise InputError(source, "permission denied: cannot list the folder")
+        elif not stat.S_ISREG(st.st_mode):
+            raise InputError(source, "not a regular file or folder")
+        elif not os.access(path, os.R_OK):
+            raise InputError(source, "permission denied")
+
+
+def iter_documents(
+    paths: Sequence[str | os.PathLike[str]], *, config: IngestConfig | None = None
+) -> Iterator[Document | Skipped]:
+    """Yield every document in files and folders; what cannot be read is ``Skipped``.
+
+    Folders are walked recursively in sorted order, hidden names skipped. Plain text,
+    JSON and HTML files are one document each (``id`` and ``path`` the path as
+    walked); JSON Lines, CSV/TSV, Parquet and WARC/ARC files are streamed, one
+    document per record (``path`` is ``"file#n"``, ``id`` the record's own id or URL
+    when it has one, else the same). In a folder, other suffixes are skipped; a file
+    named directly is read as plain text whatever its suffix, as ``load_document`` does.
+
+    Args:
+        paths: Files and folders.
+        config: Input limits; ``max_bytes`` applies per document (per record in a
+            container, never to the container as a whole).
+
+    Yields:
+        Documents, and a ``Skipped`` for every file or record that cannot be read.
+        Bad input never ends the iteration.
+    """
+    config = config or IngestConfig()
+    for path in paths:
+        source = str(path)
+        try:
+            st = _stat_top(path, source)
+        except InputError as err:
+            yield Skipped(err.source, err.problem)
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            yield from _walk(Path(path), config, {(st.st_dev, st.st_ino)})
+        else:
+            yield from _read_file(source, config, walked=False)
+
+
+def _stat_top(path: str | os.PathLike[str], source: str) -> os.stat_result:
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        raise InputError(source, "no such file or directory") from None
+    except PermissionError:
+        raise InputError(source, "permission denied") from None
+    except OSError as err:
+        raise InputError(source, f"cannot read: {_os_reason(err)}") from None
+
+
+def _walk(
+    folder: Path, config: IngestConfig, seen: set[tuple[int, int]]
+) -> Iterator[Document | Skipped]:
+    """The files under ``folder`` in name order, depth first, hidden names left out."""
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as err:
+        yield Skipped(str(folder), f"cannot list the folder: {_os_reason(err)}")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        child = folder / entry.name
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False  # the file reader says what is wrong with it
+        if not is_dir:
+            yield from _read_file(str(child), config, walked=True)
+            continue
+        try:
+            st = child.stat()
+        except OSError as err:
+            yield Skipped(str(child), f"cannot read: {_os_reason(err)}")
+            continue
+        # A symlink back up the tree would otherwise be walked forever.
+        if (st.st_dev, st.st_ino) in seen:
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        yield from _walk(child, config, seen)
+
+
+def _file_kind(name: str) -> str | None:
+    """The reader for a file name, or ``None`` if no reader takes it."""
+    base, suffix = os.path.splitext(name.lower())
+    if suffix == ".gz":
+        inner = _KINDS.get(os.path.splitext(base)[1])
+        return inner if inner in _GZIP_KINDS else None
+    return _KINDS.get(suffix)
+
+
+def _read_file(source: str, config: IngestConfig, *, walked: bool) -> Iterator[Document | Skipped]:
+    kind = _file_kind(os.path.basename(source))
+    if kind is None:
+        if walked:
+            suffix = os.path.splitext(source)[1]
+            yield Skipped(source, f"unsupported file type {suffix!r}")
+            return
+        # Named on purpose: read as text like load_document; binary files are refused there.
+        kind = "text"
+    try:
+        if kind in ("text", "json", "html"):
+            yield replace(load_document(source, config=config), id=source)
+        elif kind == "jsonl":
+            yield from _jsonl_records(source, config)
+        elif kind in ("csv", "tsv"):
+            yield from _table_records(source, config, delimiter="," if kind == "csv" else "\t")
+        elif kind == "parquet":
+            yield from _parquet_records(source, config)
+        else:
+            yield from _warc_records(source, config)
+    except InputError as err:
+        yield Skipped(err.source, err.problem)
+
+
+def _open_stream(source: str) -> io.BufferedIOBase:
+    """Open a container for streaming, decompressing it when it starts with the gzip magic."""
+    _stat_file(Path(source), source)
+    try:
+        with open(source, "rb") as f:
+            magic = f.read(2)
+        return gzip.open(source, "rb") if magic == _GZIP_MAGIC else open(source, "rb")
+    except PermissionError:
+        raise InputError(source, "permission denied") from None
+    except OSError as err:
+        raise InputError(source, f"cannot read: {_os_reason(err)}") from None
+
+
+def _stream_problem(err: BaseException) -> str:
+    """A damaged container, in one line."""
+    if isinstance(err, EOFError):
+        return f"truncated file: {_one_line(err)}"
+    if isinstance(err, gzip.BadGzipFile | zlib.error):
+        return f"corrupt gzip data: {_one_line(err)}"
+    if isinstance(err, OSError):
+        return f"cannot read: {_os_reason(err)}"
+    return _one_line(err) if isinstance(err, Exception) else type(err).__name__
+
+
+def _check_text_stream(stream: io.BufferedIOBase, source: str, what: str) -> None:
+    """Refuse a container that is not UTF-8 text before reading it line by line."""
+    sample = _peek(stream)
+    for bom, codec in _BOMS:
+        if sample.startswith(bom) and codec != "utf-8":
+            raise InputError(source, f"{codec.upper()} text: {what} must be UTF-8")
+    # Neither JSON Lines nor CSV text has NUL bytes; a binary file would otherwise
+    # become thousands of skipped "records".
+    if b"\x00" in sample or _mostly_control(sample):
+        raise InputError(source, _binary_problem(sample))
+
+
+def _peek(stream: io.BufferedIOBase) -> bytes:
+    peek = getattr(stream, "peek", None)
+    return bytes(peek(_CHUNK)) if callable(peek) else b""
+
+
+def _too_large(size: int | None, config: IngestConfig) -> str:
+    """``size`` is ``None`` when the record was not read to its end."""
+    limit = _size(config.max_bytes)
+    if size is None:
+        return f"record too large: over {limit} (ingest.max_bytes)"
+    return f"record too large: {_size(size)}, the limit is {limit} (ingest.max_bytes)"
+
+
+def _size(n: int) -> str:
+    # A small limit (a test, a tight config) would otherwise read "0.0 MB".
+    return f"{n / _BYTES_PER_MB:.1f} MB" if n >= _BYTES_PER_MB else f"{n:,} bytes"
+
+
+def _not_utf8(data: bytes, err: UnicodeDecodeError, line_no: int) -> str:
+    return (
+        f"cannot decode line {line_no}: not UTF-8 (invalid byte 0x{data[err.start]:02x} "
+        f"at byte {err.start} of the line)"
+    )
+
+
+# --- JSON Lines
+
+
+def _jsonl_records(source: str, config: IngestConfig) -> Iterator[Document | Skipped]:
+    """One document per non-blank line, each a JSON object like a ``.json`` file's."""
+    records = 0
+    line_no = 0
+    with _open_stream(source) as stream:
+        try:
+            _check_text_stream(stream, source, "JSON Lines")
+            while True:
+                line, whole = _read_line(stream, config.max_bytes)
+                if not line:
+                    break
+                line_no += 1
+                if line_no == 1:
+                    line = line.removeprefix(codecs.BOM_UTF8)
+                if whole and not line.strip():
+                    continue
+                records += 1
+                where = f"{source}#{line_no}"
+                if not whole:
+                    yield Skipped(where, _too_large(None, config))
+                    continue
+                try:
+                    yield _jsonl_document(line, where=where, line_no=line_no)
+                except InputError as err:
+                    yield Skipped(err.source, err.problem)
+        except _STREAM_ERRORS as err:
+            yield Skipped(source, f"{_stream_problem(err)}; stopped after line {line_no}")
+            return
+    if records == 0:
+        yield Skipped(source, "empty file: no JSON lines")
+
+
+def _read_line(stream: io.BufferedIOBase, limit: int) -> tuple[bytes, bool]:
+    """The next line and whether it is whole; a line over ``limit`` bytes is cut and skipped.
+
+    Never holds more than ``limit`` bytes: a runaway line is read past in chunks.
+    """
+    line = stream.readline(limit + 1)
+    if len(line) <= limit or line.endswith(b"\n"):
+        return line, True
+    while (rest := stream.readline(_CHUNK)) and not rest.endswith(b"\n"):
+        pass
+    return line, False
+
+
+def _jsonl_document(line: bytes, *, where: str, line_no: int) -> Document:
+    try:
+        raw = line.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(where, _not_utf8(line, err, line_no)) from None
+    try:
+        obj: Any = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise InputError(
+            where, f"malformed JSON at line {line_no}, column {err.colno}: {err.msg}"
+        ) from None
+    except RecursionError:
+        raise InputError(where, f"malformed JSON at line {line_no}: nested too deeply") from None
+    return _from_json_object(obj, default_id=where, source=where, int_id=True)
+
+
+# --- CSV and TSV
+
+
+class _Utf8Lines:
+    """The lines of a binary stream as text, for ``csv.reader``.
+
+    A line with a problem (not UTF-8, or longer than ``max_bytes``, so its row is too
+    large) is passed on mangled or empty and the problem kept in ``error``: the reader
+    stays in step, only the row holding it is skipped, and memory stays bounded.
+    """
+
+    def __init__(self, stream: io.BufferedIOBase, config: IngestConfig) -> None:
+        self._stream = stream
+        self._config = config
+        self.line_no = 0
+        self.error: str | None = None
+
+    def __iter__(self) -> _Utf8Lines:
+        return self
+
+    def __next__(self) -> str:
+        line, whole = _read_line(self._stream, self._config.max_bytes + 2)  # + "\r\n"
+        if not line:
+            raise StopIteration
+        self.line_no += 1
+        if not whole:
+            self.error = self.error or _too_large(None, self._config)
+            return "\n"
+        if self.line_no == 1:
+            line = line.removeprefix(codecs.BOM_UTF8)
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError as err:
+            self.error = self.error or _not_utf8(line, err, self.line_no)
+            return line.decode("utf-8", "replace")
+
+
+def _table_records(
+    source: str, config: IngestConfig, *, delimiter: str
+) -> Iterator[Document | Skipped]:
+    """One document per data row; the header row must name a ``text`` column."""
+    # csv refuses fields over 128 KiB by default, and articles are longer. A quoted
+    # field spanning many lines can still pass this; it stops the file rather than
+    # fill memory. (The limit is process-wide.)
+    limit = min(2 * config.max_bytes + 2, 2**31 - 1)
+    if csv.field_size_limit() < limit:
+        csv.field_size_limit(limit)
+    row_no = 0
+    with _open_stream(source) as stream:
+        try:
+            _check_text_stream(stream, source, "CSV")
+            lines = _Utf8Lines(stream, config)
+            reader = csv.reader(lines, dialect="excel" if delimiter == "," else "excel-tab")
+            header = next(reader, None)
+            if header is None:
+                raise InputError(source, "empty file: no header row")
+            if lines.error:
+                raise InputError(source, f"header row: {lines.error}")
+            columns = [name.strip().lower() for name in header]
+            if "text" not in columns:
+                raise InputError(
+                    source, f'no "text" column in the header row (found {_short(header, 80)})'
+                )
+            for row in reader:
+                problem: str | None = lines.error
+                lines.error = None
+                if not row and problem is None:
+                    continue  # a blank line
+                row_no += 1
+                where = f"{source}#{row_no}"
+                if problem is None:
+                    problem = _row_problem(row, len(header), config)
+                if problem is not None:
+                    yield Skipped(where, problem)
+                    continue
+                fields: dict[str, str | None] = {}
+                for name, value in zip(columns, row, strict=True):
+                    # The first of two same-named columns wins; an empty cell is no value,
+                    # except in "text", where it is an empty document.
+                    fields.setdefault(name, value if name == "text" else value or None)
+                try:
+                    yield _from_fields(fields, default_id=where, source=where, label="column")
+                except InputError as err:
+                    yield Skipped(err.source, err.problem)
+        except (*_STREAM_ERRORS, csv.Error) as err:
+            yield Skipped(source, f"{_stream_problem(err)}; stopped after row {row_no}")
+
+
+def _row_problem(row: list[str], width: int, config: IngestConfig) -> str | None:
+    if len(row) != width:
+        return f"row has {len(row)} fields, the header has {width}"
+    size = sum(len(value.encode("utf-8", "surrogatepass")) for value in row)
+    return _too_large(size, config) if size > config.max_bytes else None
+
+
+# --- Parquet
+
+
+def _parquet_records(source: str, config: IngestConfig) -> Iterator[Document | Skipped]:
+    """One document per row, fetched in batches; a ``text`` column is required."""
+    import duckdb  # only Parquet inputs need it here
+
+    _stat_file(Path(source), source)
+    con = duckdb.connect()
+    row_no = 0
+    try:
+        try:
+            described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [source]).fetchall()
+        except duckdb.Error as err:
+            raise InputError(source, f"cannot read Parquet: {_duckdb_problem(err)}") from None
+        names: dict[str, str] = {}
+        for column in described:
+            names.setdefault(str(column[0]).strip().lower(), str(column[0]))
+        if "text" not in names:
+            raise InputError(source, f'no "text" column (found {_short(list(names), 80)})')
+        keys = ["text", *(key for key in _RECORD_FIELDS if key in names)]
+        columns = ", ".join('"' + names[key].replace('"', '""') + '"' for key in keys)
+        try:
+            cursor = con.execute(f"SELECT {columns} FROM read_parquet(?)", [source])
+            while batch := cursor.fetchmany(_PARQUET_BATCH):
+                for values in batch:
+                    row_no += 1
+                    yield _parquet_row(dict(zip(keys, values, strict=True)), source, row_no, config)
+        except duckdb.Error as err:
+            yield Skipped(
+                source, f"cannot read Parquet: {_duckdb_problem(err)}; stopped after row {row_no}"
+            )
+    finally:
+        con.close()
+
+
+def _parquet_row(
+    fields: dict[str, object], source: str, row_no: int, config: IngestConfig
+) -> Document | Skipped:
+    where = f"{source}#{row_no}"
+    text = fields["text"]
+    if isinstance(text, str) and (size := len(text.encode("utf-8", "surrogatepass"))) > (
+        config.max_bytes
+    ):
+        return Skipped(where, _too_large(size, config))
+    try:
+        return _from_fields(fields, default_id=where, source=where, label="column", int_id=True)
+    except InputError as err:
+        return Skipped(err.source, err.problem)
+
+
+# --- WARC and ARC
+
+
+class _GuardedStream:
+    """A binary stream that turns a read failure into an early end, remembering it.
+
+    warcio takes an ``EOFError`` for the end of the archive and drops what it had
+    buffered, so a truncated ``.warc.gz`` would look complete. Decompressing here, a
+    little at a time, keeps every whole record and reports the damage afterwards.
+    """
+
+    def __init__(self, stream: io.BufferedIOBase) -> None:
+        self._stream = stream
+        self.delivered = 0
+        self.error: str | None = None
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.error is not None:
+            return b""
+        try:
+            data = self._stream.read1(size if size and size > 0 else _CHUNK)
+        except _STREAM_ERRORS as err:
+            self.error = _stream_problem(err)
+            return b""
+        self.delivered += len(data)
+        return data
+
+    def tell(self) -> int:
+        return self.delivered
+
+
+def _warc_records(source: str, config: IngestConfig) -> Iterator[Document | Skipped]:
+    """One document per HTML response with status 200; other records are not documents."""
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    with _open_stream(source) as raw:
+        stream = _GuardedStream(raw)
+        n = 0
+        try:
+            records = ArchiveIterator(stream, arc2warc=True)
+            for record in records:
+                n += 1
+                where = f"{source}#{n}"
+                if record.length is None:
+                    # warcio hands over a record whose headers were cut off mid-way.
+                    problem = stream.error or "truncated file: a record's headers are cut off"
+                    yield Skipped(source, f"{problem}; record {n} is incomplete, reading stopped")
+                    return
+                payload: bytes | Skipped | None = None
+                if _is_html_response(record):
+                    payload = _warc_payload(record, where, config)
+                while record.raw_stream.read(_CHUNK):
+                    pass  # to the end of the record, to see whether it is all there
+                if getattr(record.raw_stream, "limit", 0) > 0:
+                    problem = stream.error or "truncated file: it ends inside a record"
+                    yield Skipped(source, f"{problem}; record {n} is incomplete, reading stopped")
+                    return
+                if isinstance(payload, bytes):
+                    yield _warc_document(record, payload, where)
+                elif payload is not None:
+                    yield payload
+            ended = records.offset
+        except Exception as err:  # warcio trips on damaged headers in many ways
+            problem = stream.error or (
+                f"corrupt WARC/ARC data: {_one_line(err)}"
+                if isinstance(err, ArchiveLoadFailed)
+                else f"corrupt WARC/ARC data: malformed record headers ({type(err).__name__})"
+            )
+            yield Skipped(source, f"{problem}; stopped after record {n}")
+            return
+    if stream.error is not None:
+        yield Skipped(source, f"{stream.error}; stopped after record {n}")
+    elif ended < stream.delivered:
+        # warcio stops quietly at a record whose headers are cut off.
+        yield Skipped(
+            source,
+            f"truncated file: {stream.delivered - ended} bytes after record {n} "
+            "are not a complete record",
+        )
+    elif n == 0:
+        yield Skipped(source, "empty file: no WARC/ARC records")
+
+
+def _is_html_response(record: Any) -> bool:
+    if record.rec_type != "response" or record.http_headers is None:
+        return False
+    content_type = str(record.http_headers.get_header("Content-Type") or "").lower()
+    return bool(record.http_headers.get_statuscode() == "200" and "html" in content_type)
+
+
+def _warc_payload(record: Any, where: str, config: IngestConfig) -> bytes | Skipped:
+    """The HTTP body (de-chunked, decompressed), at most ``max_bytes`` of it."""
+    try:
+        data = bytes(record.content_stream().read(config.max_bytes + 1))
+    except Exception as err:  # warcio's chunked and gzip decoders, on damaged bodies
+        return Skipped(where, f"cannot read the HTTP body: {_one_line(err)}")
+    if len(data) > config.max_bytes:
+        return Skipped(where, _too_large(None, config))
+    return data
+
+
+def _warc_document(record: Any, payload: bytes, where: str) -> Document | Skipped:
+    uri = _meta_str(record.rec_headers.get_header("WARC-Target-URI"))
+    try:
+        doc = _from_html(payload, name=uri or where, source=where)
+    except InputError as err:
+        return Skipped(err.source, err.problem)
+    # The crawl date stands in for a publication date the page does not give.
+    crawled = _meta_date(record.rec_headers.get_header("WARC-Date"))
+    return replace(doc, id=uri or where, url=uri or doc.url, date=doc.date or crawled)

@@ -16,7 +16,7 @@ from .errors import InputError
 from .fingerprint import Fingerprint, fingerprint
 from .ingest import load_document
 from .provenance import coverage, derivation, direction
-from .records import Comparison, Document, PairReport, Passage
+from .records import Comparison, Direction, Document, PairReport, Passage
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +97,13 @@ def compare(
     config = config or Config()
     if embedder is None and use_model:
         embedder = load_embedder(config.embed)
-    pa, pb = prepare(a, embedder), prepare(b, embedder)
+    return compare_prepared(a, b, prepare(a, embedder), prepare(b, embedder), config=config)
+
+
+def compare_prepared(
+    a: Document, b: Document, pa: Prepared, pb: Prepared, *, config: Config
+) -> Comparison:
+    """``compare`` for documents already prepared (by ``prepare`` or from an index)."""
     # Passages are clustered along the derived text, so each role gets its own alignment;
     # the direction weighs the evidence of both.
     forward = align_prepared(pa, pb, config=config)
@@ -106,19 +112,29 @@ def compare(
     src, der, passages = (a, b, forward) if a_is_source else (b, a, backward)
     pairs: tuple[PairReport, ...] = ()
     if passages:
-        der_cov = coverage(der, [p.derived_span for p in passages])
-        pairs = (
-            PairReport(
-                source=src,
-                derived=der,
-                direction=how,
-                derivation=derivation(der_cov, config.provenance),
-                source_coverage=coverage(src, [p.source_span for p in passages]),
-                derived_coverage=der_cov,
-                passages=tuple(passages),
-            ),
-        )
+        pairs = (pair_report(src, der, passages, how, config=config),)
     return Comparison(documents=(a, b), pairs=pairs, version=__version__)
+
+
+def pair_report(
+    source: Document,
+    derived: Document,
+    passages: list[Passage],
+    how: Direction,
+    *,
+    config: Config,
+) -> PairReport:
+    """The report of one directed pair: coverage on each side and the derivation level."""
+    der_cov = coverage(derived, [p.derived_span for p in passages])
+    return PairReport(
+        source=source,
+        derived=derived,
+        direction=how,
+        derivation=derivation(der_cov, config.provenance),
+        source_coverage=coverage(source, [p.source_span for p in passages]),
+        derived_coverage=der_cov,
+        passages=tuple(passages),
+    )
 
 
 def compare_files(

@@ -14,12 +14,14 @@ can check:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 from wordfreq import zipf_frequency
 
 from .config import ProvenanceConfig
-from .records import Derivation, Direction, Document, Kind, Op, Passage, Span
+from .records import Derivation, Direction, Document, Kind, Op, PairReport, Passage, Span
 
 
 def coverage(doc: Document, spans: list[Span]) -> float:
@@ -154,3 +156,151 @@ def direction(
     else:
         reason = "no dates and no directional evidence in the text"
     return True, Direction("unknown", 0.5, reason)
+
+
+# --- Corpus provenance: siblings, the borrowing ledger, story families ----------------------
+
+
+def _covered(spans: list[Span], by: list[Span]) -> float:
+    """Share of the characters of ``spans`` inside the union of ``by``."""
+    total = sum(e - s for s, e in spans)
+    if total == 0:
+        return 0.0
+    inside = 0
+    for s, e in spans:
+        marks = sorted((max(s, bs), min(e, be)) for bs, be in by if min(e, be) > max(s, bs))
+        cur = s
+        for ms, me in marks:
+            if me > cur:
+                inside += me - max(ms, cur)
+                cur = me
+    return inside / total
+
+
+def common_sources(
+    reports: list[PairReport], *, min_share: float = 0.8
+) -> dict[tuple[str, str], str]:
+    """Pairs whose shared text both documents took from a third: ``(source, derived) -> it``.
+
+    When B and C both copy A, B and C resemble each other too, and neither copied the
+    other. A pair (B, C) is such a sibling pair when, on both sides, at least
+    ``min_share`` of its passages lie inside text that side reuses from one same A.
+    """
+    derived_from: dict[str, dict[str, list[Span]]] = {}
+    for r in reports:
+        spans = [p.derived_span for p in r.passages]
+        derived_from.setdefault(r.derived.id, {})[r.source.id] = spans
+    out: dict[tuple[str, str], str] = {}
+    for r in reports:
+        b, c = r.source.id, r.derived.id
+        from_b, from_c = derived_from.get(b, {}), derived_from.get(c, {})
+        for a in sorted(set(from_b) & set(from_c) - {b, c}):
+            if _covered([p.source_span for p in r.passages], from_b[a]) >= min_share and (
+                _covered([p.derived_span for p in r.passages], from_c[a]) >= min_share
+            ):
+                out[(b, c)] = a
+                break
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """Characters of a document attributed to one source."""
+
+    source: str
+    chars: int
+    share: float
+
+
+@dataclass(frozen=True, slots=True)
+class Ledger:
+    """How much of a document is borrowed, from where, and how much is its own."""
+
+    document: str
+    body_chars: int
+    borrowed_chars: int
+    entries: tuple[LedgerEntry, ...]
+
+    @property
+    def borrowed_share(self) -> float:
+        return self.borrowed_chars / self.body_chars if self.body_chars else 0.0
+
+    @property
+    def original_share(self) -> float:
+        return 1.0 - self.borrowed_share if self.body_chars else 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "document": self.document,
+            "body_chars": self.body_chars,
+            "borrowed_chars": self.borrowed_chars,
+            "borrowed_share": round(self.borrowed_share, 4),
+            "original_share": round(self.original_share, 4),
+            "sources": [
+                {"source": e.source, "chars": e.chars, "share": round(e.share, 4)}
+                for e in self.entries
+            ],
+        }
+
+
+def ledger(doc: Document, reports: list[PairReport]) -> Ledger:
+    """Attribute each borrowed body character of ``doc`` to one source.
+
+    ``reports`` are the pairs with ``doc`` as the derived side. A character reused from
+    several sources goes to the earliest-dated one (the likeliest original), then to the
+    closest passage, then by source id, so the shares add up to the borrowed share.
+    """
+    in_body = np.zeros(len(doc.text), dtype=bool)
+    for s, e in doc.body:
+        in_body[s:e] = True
+    free = in_body.copy()
+    claims = sorted(
+        (
+            (r.source.date or dt.date.max, -p.similarity, r.source.id, p.derived_span)
+            for r in reports
+            if r.derived.id == doc.id
+            for p in r.passages
+        ),
+        key=lambda c: (c[0], c[1], c[2], c[3]),
+    )
+    chars: dict[str, int] = {}
+    for _, _, source, (s, e) in claims:
+        taken = int(free[s:e].sum())
+        if taken:
+            chars[source] = chars.get(source, 0) + taken
+            free[s:e] = False
+    body_chars = int(in_body.sum())
+    borrowed = sum(chars.values())
+    entries = tuple(
+        LedgerEntry(src, n, n / body_chars if body_chars else 0.0)
+        for src, n in sorted(chars.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    return Ledger(doc.id, body_chars, borrowed, entries)
+
+
+def families(ids: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
+    """Story families: connected components of the reuse graph, numbered from 1.
+
+    Numbered in the order of each family's first member in ``ids``, so the numbering
+    does not depend on the order pairs were found in. Documents with no reuse get none.
+    """
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    numbers: dict[str, int] = {}
+    out: dict[str, int] = {}
+    for doc_id in ids:
+        if doc_id not in parent:
+            continue
+        root = find(doc_id)
+        out[doc_id] = numbers.setdefault(root, len(numbers) + 1)
+    return out

@@ -1,0 +1,183 @@
+"""Candidate pairs of a corpus: which documents are worth aligning, without all pairs.
+
+Three sub-quadratic sources, unioned (a pair is aligned once, whatever found it):
+
+* rare n-gram postings joined in DuckDB, n-grams in more than ``max_df`` documents cut
+  first (passim's and TextPAIR's candidate step): finds copies, quotes and the runs of
+  content words a spinner leaves alone;
+* MinHash LSH band keys (Broder 1997): near-duplicate documents, whatever their length;
+* semantic neighbours by mean sentence embedding: spun copies that share few n-grams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .config import CandidateConfig
+from .index import Index
+
+_BLOCK_ROWS = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A pair of documents (index row numbers, ``a < b``) and what brought them together."""
+
+    a: int
+    b: int
+    shared_ngrams: int = 0
+    lsh: bool = False
+    cosine: float = 0.0
+
+    @property
+    def reasons(self) -> list[str]:
+        out = []
+        if self.shared_ngrams:
+            out.append(f"{self.shared_ngrams} rare n-grams")
+        if self.lsh:
+            out.append("MinHash")
+        if self.cosine:
+            out.append(f"embedding cosine {self.cosine:.2f}")
+        return out
+
+
+def ngram_pairs(index: Index, config: CandidateConfig) -> dict[tuple[int, int], int]:
+    """Pairs sharing at least ``min_shared`` n-grams found in at most ``max_df`` documents."""
+    rows = index.con.execute(
+        """
+        WITH rare AS (
+            SELECT hash FROM postings GROUP BY hash HAVING count(*) BETWEEN 2 AND ?
+        ), p AS (
+            SELECT hash, doc_id FROM postings SEMI JOIN rare USING (hash)
+        )
+        SELECT a.doc_id, b.doc_id, count(*) FROM p a JOIN p b USING (hash)
+        WHERE a.doc_id < b.doc_id
+        GROUP BY a.doc_id, b.doc_id HAVING count(*) >= ?
+        """,
+        [config.max_df, config.min_shared],
+    ).fetchall()
+    return {(int(a), int(b)): int(n) for a, b, n in rows}
+
+
+def lsh_pairs(index: Index, config: CandidateConfig) -> set[tuple[int, int]]:
+    """Pairs sharing a MinHash band key, buckets larger than ``max_bucket`` left out."""
+    rows = index.con.execute(
+        """
+        WITH ok AS (
+            SELECT band_key FROM minhash GROUP BY band_key HAVING count(*) BETWEEN 2 AND ?
+        ), m AS (
+            SELECT band_key, doc_id FROM minhash SEMI JOIN ok USING (band_key)
+        )
+        SELECT DISTINCT a.doc_id, b.doc_id FROM m a JOIN m b USING (band_key)
+        WHERE a.doc_id < b.doc_id
+        """,
+        [config.max_bucket],
+    ).fetchall()
+    return {(int(a), int(b)) for a, b in rows}
+
+
+def centroids(index: Index) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Row numbers and mean sentence vectors of every document that has them."""
+    rows = index.con.execute("SELECT doc_id, centroid FROM embeddings ORDER BY doc_id").fetchall()
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    return ids, np.array([r[1] for r in rows], dtype=np.float32)
+
+
+def semantic_pairs(
+    ids: npt.NDArray[np.int64],
+    vectors: npt.NDArray[np.float32],
+    config: CandidateConfig,
+    queries: npt.NDArray[np.float32] | None = None,
+) -> dict[tuple[int, int], float]:
+    """Each document's ``semantic_neighbours`` nearest others above ``semantic_min_cosine``.
+
+    Brute force in blocks of rows (a matrix product per block): exact, and linear in
+    memory; at 100k documents of 256 dimensions it is a few minutes of BLAS at most.
+    With ``queries``, the rows are outside documents (keyed ``-1 - row``) against the index.
+    """
+    out: dict[tuple[int, int], float] = {}
+    k = config.semantic_neighbours
+    if len(ids) == 0 or k <= 0:
+        return out
+    q = vectors if queries is None else queries
+    for start in range(0, len(q), _BLOCK_ROWS):
+        block = q[start : start + _BLOCK_ROWS] @ vectors.T
+        if queries is None:
+            rows = np.arange(start, start + len(block))
+            block[rows - start, rows] = -1.0  # a document is not its own neighbour
+        kk = min(k, block.shape[1])
+        top = np.argpartition(-block, kk - 1, axis=1)[:, :kk]
+        for r, cols in enumerate(top):
+            for c in cols:
+                cos = float(block[r, c])
+                if cos < config.semantic_min_cosine:
+                    continue
+                a = int(ids[start + r]) if queries is None else -1 - (start + r)
+                b = int(ids[c])
+                key = (a, b) if a < b else (b, a)
+                out[key] = max(out.get(key, 0.0), cos)
+    return out
+
+
+def corpus_candidates(index: Index, config: CandidateConfig) -> list[Candidate]:
+    """Every candidate pair of the index, in ``(a, b)`` order (deterministic)."""
+    ngrams = ngram_pairs(index, config)
+    lsh = lsh_pairs(index, config)
+    ids, vectors = centroids(index)
+    semantic = semantic_pairs(ids, vectors, config)
+    keys = sorted(set(ngrams) | lsh | set(semantic))
+    return [
+        Candidate(a, b, ngrams.get((a, b), 0), (a, b) in lsh, round(semantic.get((a, b), 0.0), 4))
+        for a, b in keys
+    ]
+
+
+def query_candidates(
+    index: Index,
+    shingles: npt.NDArray[np.uint64],
+    bands: npt.NDArray[np.uint64],
+    centroid: npt.NDArray[np.float32] | None,
+    config: CandidateConfig,
+) -> list[Candidate]:
+    """Indexed documents that may be sources of one outside document (``a`` is -1)."""
+    con = index.con
+    found: dict[int, Candidate] = {}
+    if len(shingles):
+        con.register("query_shingles", {"hash": shingles})
+        rows = con.execute(
+            """
+            WITH q AS (SELECT DISTINCT hash FROM query_shingles),
+            df AS (
+                SELECT hash, count(*) AS n FROM postings SEMI JOIN q USING (hash)
+                GROUP BY hash HAVING count(*) <= ?
+            )
+            SELECT p.doc_id, count(*) FROM postings p JOIN df USING (hash)
+            GROUP BY p.doc_id HAVING count(*) >= ?
+            """,
+            [config.max_df, config.min_shared],
+        ).fetchall()
+        con.unregister("query_shingles")
+        for doc_id, n in rows:
+            found[int(doc_id)] = Candidate(-1, int(doc_id), shared_ngrams=int(n))
+    if len(bands):
+        con.register("query_bands", {"band_key": bands})
+        rows = con.execute(
+            "SELECT DISTINCT doc_id FROM minhash SEMI JOIN query_bands USING (band_key)"
+        ).fetchall()
+        con.unregister("query_bands")
+        for (doc_id,) in rows:
+            c = found.get(int(doc_id), Candidate(-1, int(doc_id)))
+            found[int(doc_id)] = Candidate(-1, c.b, c.shared_ngrams, True, c.cosine)
+    if centroid is not None:
+        ids, vectors = centroids(index)
+        if len(ids) and vectors.shape[1] == len(centroid):
+            near = semantic_pairs(ids, vectors, config, queries=centroid[None, :])
+            for (_, doc_id), cos in near.items():
+                c = found.get(doc_id, Candidate(-1, doc_id))
+                found[doc_id] = Candidate(-1, doc_id, c.shared_ngrams, c.lsh, round(cos, 4))
+    return [found[k] for k in sorted(found)]

@@ -1,0 +1,424 @@
+"""The library API over a corpus: index documents, check one against the index, scan all.
+
+The same stages as ``pipeline.compare`` — every candidate pair is compared by
+``pipeline.compare_prepared`` — with the index supplying prepared documents, candidates
+(``candidates``) replacing all pairs, and corpus-level provenance (siblings, ledger,
+families) on top.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from . import __version__
+from .candidates import Candidate, corpus_candidates, query_candidates
+from .config import CandidateConfig, Config, EmbedConfig
+from .embed import Embedder, load_embedder
+from .fingerprint import U64, content_shingles, minhash_bands, sentence_keys
+from .index import AddSummary, Index, StoredDocument, centroid
+from .ingest import check_paths, iter_documents
+from .pipeline import Prepared, compare_prepared, pair_report, prepare
+from .provenance import Ledger, common_sources, families, ledger
+from .records import Comparison, Direction, Document, Kind, PairReport, Span
+
+Progress = Callable[[int, int], None]
+
+_CHUNK_PAIRS = 64
+
+
+def index_paths(
+    paths: Sequence[str | os.PathLike[str]],
+    db: str | os.PathLike[str],
+    *,
+    config: Config | None = None,
+    embedder: Embedder | None = None,
+    progress: Callable[[AddSummary], None] | None = None,
+) -> AddSummary:
+    """Add the documents under ``paths`` (files, folders, containers) to the index ``db``.
+
+    Raises:
+        InputError: A path does not exist (checked before anything is written).
+        ConfigError: The index was built with other settings or another model.
+    """
+    config = config or Config()
+    check_paths(paths)
+    if embedder is None and config.embed.enabled:
+        embedder = load_embedder(config.embed)
+    with Index(db, config=config.index) as index:
+        return index.add(
+            iter_documents(paths, config=config.ingest), embedder=embedder, progress=progress
+        )
+
+
+# -- learned boilerplate ----------------------------------------------------------------------
+
+
+def subtract(body: tuple[Span, ...], spans: Sequence[Span]) -> tuple[Span, ...]:
+    """``body`` without ``spans`` (both sorted or not), as sorted disjoint spans."""
+    out: list[Span] = []
+    cuts = sorted(spans)
+    for bs, be in body:
+        cur = bs
+        for s, e in cuts:
+            if e <= cur or s >= be:
+                continue
+            if s > cur:
+                out.append((cur, s))
+            cur = max(cur, e)
+        if cur < be:
+            out.append((cur, be))
+    return tuple(out) or ((body[0][0], body[0][0]),) if body else ()
+
+
+def _inside(span: Span, spans: Sequence[Span]) -> int:
+    s, e = span
+    return sum(max(0, min(e, be) - max(s, bs)) for bs, be in spans)
+
+
+def without_boilerplate(
+    report: PairReport,
+    source_spans: Sequence[Span],
+    derived_spans: Sequence[Span],
+    *,
+    config: Config,
+) -> PairReport | None:
+    """The report minus passages that are mostly corpus boilerplate, on reduced bodies.
+
+    Applied after alignment rather than before, so a document's stored sentence vectors
+    still line up with its sentences.
+    """
+    if not source_spans and not derived_spans:
+        return report
+    share = config.candidates.boilerplate_share
+    kept = [
+        p
+        for p in report.passages
+        if _inside(p.derived_span, derived_spans) < share * (p.derived_span[1] - p.derived_span[0])
+        and _inside(p.source_span, source_spans) < share * (p.source_span[1] - p.source_span[0])
+    ]
+    if not kept:
+        return None
+    source = replace(report.source, body=subtract(report.source.body, source_spans))
+    derived = replace(report.derived, body=subtract(report.derived.body, derived_spans))
+    return pair_report(source, derived, kept, report.direction, config=config)
+
+
+# -- alignment of candidate pairs (in worker processes) ---------------------------------------
+
+
+def shared_ngrams(pair: PairReport, source: Prepared, derived: Prepared, n: int) -> list[U64]:
+    """Per passage, the content n-grams its two sides share (hashes, as in the postings)."""
+    return [
+        np.intersect1d(
+            content_shingles(source.fingerprint, n, p.source_span)[0],
+            content_shingles(derived.fingerprint, n, p.derived_span)[0],
+        )
+        for p in pair.passages
+    ]
+
+
+def rare_limit(n_documents: int, config: CandidateConfig) -> int:
+    """The largest document frequency of a phrase still rare in a corpus of this size."""
+    relative = int(config.rare_df_share * n_documents)
+    return max(config.rare_df_floor, min(config.max_df, relative))
+
+
+def with_corpus_evidence(
+    pair: PairReport, shared: list[U64], df: dict[int, int], limit: int, *, config: Config
+) -> PairReport | None:
+    """The pair minus rewritten passages that share no phrase rare in the corpus.
+
+    A wire service's formulas ("Qtly div ... Pay ... Record ...", "the company said in a
+    statement") resemble each other across hundreds of stories; within one pair they look
+    like a rewrite, across the corpus they are the house style. A reused passage keeps
+    some phrase of its own: copies keep all, spun copies the runs their spinner had no
+    synonym for (TextPAIR's banality filter works on the same corpus frequencies).
+    Copies are exempt (a long identical run is no formula) as long as they are passages,
+    not phrases (``AlignConfig.min_passage_chars``), and quotations are: a speaker's words
+    are reuse however common.
+    """
+    need = config.candidates.min_rare_shared
+    shortest = config.align.min_passage_chars
+    kept = [
+        p
+        for p, hashes in zip(pair.passages, shared, strict=True)
+        if p.kind in (Kind.SHARED_QUOTE, Kind.ALTERED_QUOTE)
+        or (
+            p.derived_span[1] - p.derived_span[0] >= shortest
+            and (
+                p.kind is not Kind.PARAPHRASE
+                or sum(1 for h in hashes.tolist() if df.get(h, 0) <= limit) >= need
+            )
+        )
+    ]
+    if len(kept) == len(pair.passages):
+        return pair
+    if not kept:
+        return None
+    return pair_report(pair.source, pair.derived, kept, pair.direction, config=config)
+
+
+@dataclass(slots=True)
+class _Aligner:
+    """A worker's read-only view of the index and the learned boilerplate."""
+
+    index: Index
+    config: Config
+    boilerplate: dict[int, list[Span]]
+    rare: int = 0
+
+    def __post_init__(self) -> None:
+        self.rare = rare_limit(self.index.count(), self.config.candidates)
+
+    def run(self, chunk: list[Candidate]) -> list[PairReport]:
+        ids = sorted({c.a for c in chunk} | {c.b for c in chunk})
+        stored = {s.doc_id: s for s in self.index.documents(ids)}
+        prepared = self.index.prepared_many(list(stored.values()))
+        found: list[tuple[PairReport, list[U64]]] = []
+        n = self.config.index.shingle_n
+        for c in chunk:
+            a, b = stored[c.a], stored[c.b]
+            result = compare_prepared(
+                a.document, b.document, prepared[c.a], prepared[c.b], config=self.config
+            )
+            for pair in result.pairs:
+                src, der = (c.a, c.b) if pair.source is a.document else (c.b, c.a)
+                kept = without_boilerplate(
+                    pair,
+                    self.boilerplate.get(src, []),
+                    self.boilerplate.get(der, []),
+                    config=self.config,
+                )
+                if kept is not None:
+                    found.append((kept, shared_ngrams(kept, prepared[src], prepared[der], n)))
+        df = self.index.document_frequency([h for _, hs in found for h in hs])
+        out = []
+        for pair, shared in found:
+            if kept := with_corpus_evidence(pair, shared, df, self.rare, config=self.config):
+                out.append(kept)
+        return out
+
+
+_WORKER: _Aligner | None = None
+
+
+def _init_worker(db: str, config: Config, boilerplate: dict[int, list[Span]]) -> None:
+    global _WORKER
+    _WORKER = _Aligner(Index(db, config=config.index, read_only=True), config, boilerplate)
+
+
+def _run_chunk(chunk: list[Candidate]) -> list[PairReport]:
+    assert _WORKER is not None, "worker not initialised"
+    return _WORKER.run(chunk)
+
+
+def align_candidates(
+    db: str,
+    candidates: list[Candidate],
+    boilerplate: dict[int, list[Span]],
+    *,
+    config: Config,
+    workers: int,
+    progress: Progress | None = None,
+) -> list[PairReport]:
+    """Compare every candidate pair, ``workers`` processes each reading the index."""
+    chunks = [candidates[i : i + _CHUNK_PAIRS] for i in range(0, len(candidates), _CHUNK_PAIRS)]
+    reports: list[PairReport] = []
+    done = 0
+    if workers <= 1 or len(chunks) <= 1:
+        _init_worker(db, config, boilerplate)
+        results: Iterator[list[PairReport]] = map(_run_chunk, chunks)
+        for chunk, found in zip(chunks, results, strict=True):
+            reports += found
+            done += len(chunk)
+            if progress:
+                progress(done, len(candidates))
+        return reports
+    # fork shares the loaded model and the boilerplate map with the workers for free.
+    ctx = mp.get_context("fork")
+    with ctx.Pool(workers, _init_worker, (db, config, boilerplate)) as pool:
+        for found in pool.imap_unordered(_run_chunk, chunks):
+            reports += found
+            done = min(len(candidates), done + _CHUNK_PAIRS)
+            if progress:
+                progress(done, len(candidates))
+    return reports
+
+
+# -- the scan ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """Every reuse pair of a corpus, with its provenance."""
+
+    pairs: list[PairReport]
+    #: (source id, derived id) of pairs whose shared text both took from a third document.
+    siblings: dict[tuple[str, str], str]
+    ledgers: dict[str, Ledger]
+    families: dict[str, int]
+    documents: int
+    candidates: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def scan(
+    db: str | os.PathLike[str],
+    *,
+    config: Config | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> ScanResult:
+    """All reuse pairs of the index ``db``: candidates, alignment, direction, provenance.
+
+    Raises:
+        InputError: ``db`` is missing or not an index.
+    """
+    config = config or Config()
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    with Index(db, config=config.index, read_only=True) as index:
+        n_docs = index.count()
+        boilerplate = index.boilerplate(
+            min_docs=config.candidates.boilerplate_min_docs,
+            max_words=config.candidates.boilerplate_max_words,
+        )
+        seconds["boilerplate"] = time.perf_counter() - t
+        t = time.perf_counter()
+        candidates = corpus_candidates(index, config.candidates)
+        seconds["candidates"] = time.perf_counter() - t
+    t = time.perf_counter()
+    reports = align_candidates(
+        str(db), candidates, boilerplate, config=config, workers=workers, progress=progress
+    )
+    seconds["align"] = time.perf_counter() - t
+    t = time.perf_counter()
+    result = corpus_provenance(reports, config=config)
+    result.documents = n_docs
+    result.candidates = len(candidates)
+    seconds["provenance"] = time.perf_counter() - t
+    result.seconds = seconds
+    return result
+
+
+def corpus_provenance(reports: list[PairReport], *, config: Config) -> ScanResult:
+    """Siblings, ledgers and families over a corpus's pair reports (sorted, deterministic)."""
+    del config  # the thresholds of provenance live with its functions' defaults
+    reports = sorted(reports, key=lambda r: (r.source.id, r.derived.id))
+    siblings = common_sources(reports)
+    out: list[PairReport] = []
+    for r in reports:
+        origin = siblings.get((r.source.id, r.derived.id))
+        if origin is not None:
+            why = (
+                f"both reuse {origin}: the text {r.source.id} and {r.derived.id} share "
+                f"comes from it ({r.direction.reason})"
+            )
+            r = replace(r, direction=Direction("common-source", r.direction.confidence, why))
+        out.append(r)
+    by_derived: dict[str, list[PairReport]] = {}
+    for r in out:
+        if (r.source.id, r.derived.id) not in siblings:
+            by_derived.setdefault(r.derived.id, []).append(r)
+    ledgers = {doc_id: ledger(rs[0].derived, rs) for doc_id, rs in by_derived.items()}
+    ids = sorted({r.source.id for r in out} | {r.derived.id for r in out})
+    fams = families(ids, [(r.source.id, r.derived.id) for r in out])
+    return ScanResult(out, siblings, ledgers, fams, 0, 0)
+
+
+# -- check one document -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One outside document against the index: its pairs and its borrowing ledger."""
+
+    comparison: Comparison
+    ledger: Ledger
+    candidates: int
+
+
+def check(
+    doc: Document,
+    db: str | os.PathLike[str],
+    *,
+    config: Config | None = None,
+    embedder: Embedder | None = None,
+) -> CheckResult:
+    """Find the sources of ``doc`` in the index and align them.
+
+    The index's own model is used (its vectors are only comparable with their own
+    model's); with ``config.embed.enabled`` false, or an index without vectors, the
+    comparison is lexical.
+
+    Raises:
+        InputError: ``db`` is missing or not an index.
+    """
+    config = config or Config()
+    with Index(db, config=config.index, read_only=True) as index:
+        model = index.model if config.embed.enabled else None
+        if embedder is None and model is not None:
+            embedder = load_embedder(EmbedConfig(model=model, batch_size=config.embed.batch_size))
+        if embedder is not None and embedder.name != model:
+            embedder = None
+        mine = prepare(doc, embedder)
+        shingles, _ = content_shingles(mine.fingerprint, config.index.shingle_n)
+        bands = minhash_bands(
+            shingles, bands=config.index.minhash_bands, rows=config.index.minhash_rows
+        )
+        mean = (
+            centroid(mine.embeddings, mine.fingerprint.sentence_in_body)
+            if mine.embeddings is not None
+            else None
+        )
+        candidates = query_candidates(index, shingles, bands, mean, config.candidates)
+        ids = [c.b for c in candidates]
+        stored = list(index.documents(ids))
+        prepared = index.prepared_many(stored) if model else {
+            s.doc_id: _lexical(index, s) for s in stored
+        }  # fmt: skip
+        common = index.common_sentences(
+            min_docs=config.candidates.boilerplate_min_docs,
+            max_words=config.candidates.boilerplate_max_words,
+        )
+        boiler = index.boilerplate(
+            min_docs=config.candidates.boilerplate_min_docs,
+            max_words=config.candidates.boilerplate_max_words,
+            doc_ids=ids,
+        )
+    own = [(s, e) for h, s, e, _ in sentence_keys(mine.fingerprint) if h in common]
+    reports: list[tuple[PairReport, bool]] = []
+    for s in stored:
+        if s.document.text == doc.text:
+            continue  # the document itself, already indexed, is not its own source
+        result = compare_prepared(s.document, doc, prepared[s.doc_id], mine, config=config)
+        for pair in result.pairs:
+            mine_derived = pair.derived is doc
+            theirs = boiler.get(s.doc_id, [])
+            kept = without_boilerplate(
+                pair,
+                theirs if mine_derived else own,
+                own if mine_derived else theirs,
+                config=config,
+            )
+            if kept is not None:
+                reports.append((kept, mine_derived))
+    reports.sort(key=lambda rm: (-rm[0].derived_coverage, rm[0].source.id, rm[0].derived.id))
+    others = tuple(r.source if derived else r.derived for r, derived in reports)
+    comparison = Comparison(
+        documents=(doc, *others), pairs=tuple(r for r, _ in reports), version=__version__
+    )
+    body_doc = replace(doc, body=subtract(doc.body, own)) if own else doc
+    sources = [replace(r, derived=body_doc) for r, derived in reports if derived]
+    return CheckResult(comparison, ledger(body_doc, sources), len(candidates))
+
+
+def _lexical(index: Index, stored: StoredDocument) -> Prepared:
+    p = index.prepared(stored)
+    return Prepared(p.fingerprint, None)

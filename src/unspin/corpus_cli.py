@@ -1,0 +1,233 @@
+"""``unspin index add``, ``unspin check`` and ``unspin scan``: thin layers over ``corpus``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from .cli_options import ModelOption, NoModelOption
+from .config import Config, EmbedConfig
+from .corpus import check, index_paths, scan
+from .errors import UnspinError
+from .index import AddSummary, Index
+from .ingest import load_document
+from .pan_cli import default_workers
+from .report import render_html
+from .report.corpus import CatalogEntry, write_scan
+from .report.files import write_text_atomically
+from .report.json import to_json
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+DbOption = Annotated[Path, typer.Option("--db", help="The index file (DuckDB).", show_default=True)]
+DEFAULT_DB = Path("unspin.db")
+
+index_app = typer.Typer(no_args_is_help=True, help="Build the corpus index.")
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    _stderr().print(f"unspin: error: {message}", markup=False)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _config(no_model: bool, model: str) -> Config:
+    return Config(embed=EmbedConfig(enabled=not no_model, model=model))
+
+
+@index_app.command("add")
+def add_cmd(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Files or folders: txt, html, json, jsonl, csv, parquet, WARC (.warc[.gz])."
+        ),
+    ],
+    db: DbOption = DEFAULT_DB,
+    no_model: NoModelOption = False,
+    model: ModelOption = "static",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Add documents to the index: new ones added, changed ones replaced, unchanged skipped."""
+    console = _stderr()
+    started = time.perf_counter()
+    summary = AddSummary()
+    with Progress(
+        TextColumn("indexing"),
+        BarColumn(bar_width=None),
+        TextColumn("{task.completed} documents"),
+        TextColumn("{task.fields[rate]:.0f}/s"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("index", total=None, rate=0.0)
+
+        def progress(s: AddSummary) -> None:
+            nonlocal summary
+            summary = s
+            elapsed = max(time.perf_counter() - started, 1e-9)
+            bar.update(task, completed=s.seen, rate=s.seen / elapsed)
+
+        try:
+            summary = index_paths(paths, db, config=_config(no_model, model), progress=progress)
+        except UnspinError as err:
+            raise _fail(str(err)) from None
+        except KeyboardInterrupt:
+            bar.stop()
+            console.print(
+                f"unspin: interrupted after {summary.seen} documents; the index holds every "
+                "whole batch written so far: run the same command again to finish",
+                markup=False,
+            )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+    elapsed = time.perf_counter() - started
+    if not quiet:
+        console.print(
+            f"{summary.added} added, {summary.replaced} replaced, {summary.unchanged} unchanged, "
+            f"{len(summary.skipped)} skipped in {elapsed:.1f} s → {db}",
+            markup=False,
+        )
+        for s in summary.skipped[:20]:
+            console.print(f"  skipped {s.source}: {s.reason}", markup=False)
+        if len(summary.skipped) > 20:
+            console.print(f"  … and {len(summary.skipped) - 20} more", markup=False)
+
+
+def check_cmd(
+    doc: Annotated[Path, typer.Argument(help="The document to check (txt, json or html).")],
+    db: DbOption = DEFAULT_DB,
+    json_out: Annotated[
+        str | None, typer.Option("--json", help="Write the JSON report to PATH ('-' = stdout).")
+    ] = None,
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Write the side-by-side HTML report to PATH.")
+    ] = None,
+    no_model: NoModelOption = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
+) -> None:
+    """Find the sources of one document in the index, with its borrowing ledger."""
+    try:
+        config = _config(no_model, "static")
+        document = load_document(doc, config=config.ingest)
+        result = check(document, db, config=config)
+    except UnspinError as err:
+        raise _fail(str(err)) from None
+    report = to_json(result.comparison)
+    if json_out is not None:
+        import json
+
+        data = json.loads(report)
+        data["ledger"] = result.ledger.to_dict()
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        if json_out == "-":
+            sys.stdout.write(text)
+        else:
+            _write(Path(json_out), text)
+    if html_out is not None:
+        _write(html_out, render_html(result.comparison))
+    if not quiet:
+        console = Console(stderr=json_out == "-", highlight=False)
+        led = result.ledger
+        console.print(
+            f"{document.id}: {led.borrowed_share:.0%} borrowed, {led.original_share:.0%} "
+            f"original ({result.candidates} candidates aligned)",
+            markup=False,
+        )
+        for e in led.entries:
+            console.print(f"  {e.share:6.1%}  {e.chars:6d} chars  from {e.source}", markup=False)
+        others = [p for p in result.comparison.pairs if p.derived.id != document.id]
+        for p in others:
+            console.print(f"  {p.derived.id} reuses it ({p.direction.reason})", markup=False)
+
+
+def scan_cmd(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for pairs.jsonl, documents.csv, index.html.")
+    ],
+    db: DbOption = DEFAULT_DB,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Alignment processes (default: all cores).")
+    ] = 0,
+    no_html: Annotated[
+        bool, typer.Option("--no-html", help="Skip index.html and the per-pair pages.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Find every reuse pair in the index: candidates, alignment, direction, ledger, families."""
+    console = _stderr()
+    config = Config()
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("aligning"),
+        BarColumn(bar_width=None),
+        MofNCompleteColumn(),
+        TextColumn("pairs"),
+        TimeRemainingColumn(),
+        console=console,
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("align", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            result = scan(
+                db, config=config, workers=workers or default_workers(), progress=progress
+            )
+            with Index(db, config=config.index, read_only=True) as index:
+                catalog = [CatalogEntry(i, p) for i, p in index.catalog()]
+            write_scan(
+                out,
+                pairs=result.pairs,
+                ledgers=result.ledgers,
+                families=result.families,
+                catalog=catalog,
+                documents=result.documents,
+                candidates=result.candidates,
+                html=not no_html,
+            )
+        except UnspinError as err:
+            raise _fail(str(err)) from None
+    if not quiet:
+        n_fam = len(set(result.families.values()))
+        console.print(
+            f"{result.documents} documents, {result.candidates} candidate pairs, "
+            f"{len(result.pairs)} reuse pairs ({len(result.siblings)} via a common source), "
+            f"{n_fam} story families in {time.perf_counter() - started:.1f} s → {out}",
+            markup=False,
+        )
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        write_text_atomically(path, text)
+    except UnspinError as err:
+        raise _fail(str(err)) from None
+
+
+def register(app: typer.Typer) -> None:
+    """Add the corpus commands to the ``unspin`` command."""
+    app.add_typer(index_app, name="index")
+    app.command("check")(check_cmd)
+    app.command("scan")(scan_cmd)

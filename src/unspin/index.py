@@ -1,0 +1,522 @@
+"""The corpus index: one DuckDB file holding documents, their fingerprints and embeddings.
+
+Everything a scan needs is stored once per document (``unspin index add``), in
+transactions of ``IndexConfig.batch_documents`` documents: a run stopped by Ctrl-C or
+``kill -9`` leaves the file as it was after the last whole batch, and the next run skips
+what is there (same key, same content hash) and redoes the rest.
+
+Tables::
+
+    documents   one row per document: key (path, or path#record), id, metadata, text, body
+    postings    hashed content-stem n-grams (see ``fingerprint.content_shingles``) with the
+                position of their first token
+    minhash     MinHash LSH band keys
+    sentences   hashed sentences, to learn the corpus's boilerplate
+    embeddings  sentence vectors (float16) and their mean, per document, for one model
+    skipped     inputs that could not be read, with the reason
+    meta        the settings the index was built with
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import numpy as np
+import xxhash
+
+from .align import FloatArray
+from .config import IndexConfig
+from .embed import Embedder
+from .errors import ConfigError, InputError, OutputError
+from .fingerprint import U64, content_shingles, fingerprint, minhash_bands, sentence_keys
+from .ingest import Skipped
+from .pipeline import Prepared, prepare
+from .records import Document, Span
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE SEQUENCE IF NOT EXISTS doc_ids START 1;
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
+    path TEXT,
+    url TEXT,
+    date DATE,
+    title TEXT,
+    outlet TEXT,
+    content_hash UBIGINT NOT NULL,
+    text TEXT NOT NULL,
+    body TEXT NOT NULL,
+    n_sentences INTEGER NOT NULL,
+    added TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS postings (hash UBIGINT NOT NULL, doc_id INTEGER NOT NULL,
+                                     pos INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS minhash (band_key UBIGINT NOT NULL, doc_id INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sentences (hash BIGINT NOT NULL, doc_id INTEGER NOT NULL,
+                                      start_char INTEGER NOT NULL, end_char INTEGER NOT NULL,
+                                      words INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS embeddings (doc_id INTEGER PRIMARY KEY, model TEXT NOT NULL,
+                                       vectors BLOB NOT NULL, centroid FLOAT[] NOT NULL);
+CREATE TABLE IF NOT EXISTS skipped (source TEXT PRIMARY KEY, reason TEXT NOT NULL,
+                                    skipped_at TIMESTAMP NOT NULL);
+"""
+
+_CHILD_TABLES = ("postings", "minhash", "sentences", "embeddings")
+
+
+def content_hash(text: str) -> int:
+    """The xxh64 of a document's text: an unchanged document is skipped by it."""
+    return int(xxhash.xxh64_intdigest(text.encode("utf-8", "surrogatepass")))
+
+
+def document_key(doc: Document) -> str:
+    """A document's identity in the index: where it came from, else its id."""
+    return doc.path or doc.id
+
+
+@dataclass(slots=True)
+class AddSummary:
+    """What one ``Index.add`` run did."""
+
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+
+    @property
+    def seen(self) -> int:
+        return self.added + self.replaced + self.unchanged + len(self.skipped)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """A document as the index holds it, with its row number."""
+
+    doc_id: int
+    document: Document
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One document's rows for every table, computed outside the transaction."""
+
+    key: str
+    doc: Document
+    digest: int
+    prepared: Prepared
+    shingles: Any
+    positions: Any
+    bands: Any
+    sentences: list[tuple[int, int, int, int]]
+
+
+class Index:
+    """A DuckDB index file; use as a context manager.
+
+    Args:
+        path: The database file (created when missing unless ``read_only``).
+        config: What to store per document; must match the settings the file was built with.
+        read_only: Open for reading only (several processes may then read at once).
+
+    Raises:
+        InputError: The file cannot be opened or is not an unspin index.
+        ConfigError: The file was built with other fingerprint settings.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        config: IndexConfig | None = None,
+        read_only: bool = False,
+    ) -> None:
+        self.path = str(path)
+        self.config = config or IndexConfig()
+        if read_only and not Path(path).is_file():
+            raise InputError(self.path, "no such index (create it with `unspin index add`)")
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except (duckdb.Error, OSError) as err:
+            raise InputError(self.path, f"cannot open index: {_one_line(err)}") from None
+        try:
+            if not read_only:
+                self.con.execute(_SCHEMA)
+            self._check_meta(read_only)
+        except duckdb.Error as err:
+            self.con.close()
+            raise InputError(self.path, f"not an unspin index: {_one_line(err)}") from None
+        except ConfigError:
+            self.con.close()
+            raise
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- settings -------------------------------------------------------------------------
+
+    def _settings(self) -> dict[str, str]:
+        return {
+            "schema": SCHEMA_VERSION,
+            "shingle_n": str(self.config.shingle_n),
+            "minhash": f"{self.config.minhash_bands}x{self.config.minhash_rows}",
+        }
+
+    def _check_meta(self, read_only: bool) -> None:
+        stored = dict(self.con.execute("SELECT name, value FROM meta").fetchall())
+        for name, value in self._settings().items():
+            if name not in stored:
+                if read_only:
+                    raise ConfigError(f"{self.path}: index has no {name!r} setting")
+                self.con.execute("INSERT INTO meta VALUES (?, ?)", [name, value])
+            elif stored[name] != value:
+                raise ConfigError(
+                    f"{self.path}: index was built with {name}={stored[name]}, "
+                    f"the settings ask for {value}; use a new --db"
+                )
+
+    @property
+    def model(self) -> str | None:
+        """The embedding model the stored vectors come from (``None``: lexical only)."""
+        rows = self.con.execute("SELECT value FROM meta WHERE name = 'model'").fetchall()
+        return None if not rows or rows[0][0] == "" else str(rows[0][0])
+
+    # -- writing --------------------------------------------------------------------------
+
+    def add(
+        self,
+        items: Iterable[Document | Skipped],
+        *,
+        embedder: Embedder | None,
+        progress: Callable[[AddSummary], None] | None = None,
+    ) -> AddSummary:
+        """Store documents: new ones added, changed ones replaced, unchanged ones skipped.
+
+        Args:
+            items: Documents and inputs that could not be read (recorded with the reason).
+            embedder: The sentence model; ``None`` stores no vectors. An index keeps
+                vectors of one model only.
+            progress: Called after each document with the running totals.
+
+        Returns:
+            The counts; ``skipped`` lists the unreadable inputs of this run.
+
+        Raises:
+            ConfigError: The index holds vectors of another model.
+        """
+        self._claim_model(embedder)
+        summary = AddSummary()
+        batch: list[_Row] = []
+        pending: dict[str, int] = {}
+        for item in items:
+            if isinstance(item, Skipped):
+                self._record_skip(item)
+                summary.skipped.append(item)
+            else:
+                key = document_key(item)
+                digest = content_hash(item.text)
+                known = pending.get(key, self._stored_hash(key))
+                if known == digest:
+                    summary.unchanged += 1
+                else:
+                    if known is None:
+                        summary.added += 1
+                    else:
+                        summary.replaced += 1
+                    pending[key] = digest
+                    batch.append(self._row(item, key, digest, embedder))
+                    if len(batch) >= self.config.batch_documents:
+                        self._write(batch)
+                        batch, pending = [], {}
+            if progress is not None:
+                progress(summary)
+        if batch:
+            self._write(batch)
+        return summary
+
+    def _claim_model(self, embedder: Embedder | None) -> None:
+        name = embedder.name if embedder is not None else ""
+        rows = self.con.execute("SELECT value FROM meta WHERE name = 'model'").fetchall()
+        if not rows:
+            self.con.execute("INSERT INTO meta VALUES ('model', ?)", [name])
+        elif rows[0][0] != name:
+            have = rows[0][0] or "none (lexical only)"
+            want = name or "none (lexical only)"
+            raise ConfigError(
+                f"{self.path}: index holds embeddings of model {have}, this run uses {want}; "
+                "use the same --model (or --no-model) or a new --db"
+            )
+
+    def _stored_hash(self, key: str) -> int | None:
+        rows = self.con.execute(
+            "SELECT content_hash FROM documents WHERE key = ?", [key]
+        ).fetchall()
+        return int(rows[0][0]) if rows else None
+
+    def _record_skip(self, item: Skipped) -> None:
+        self.con.execute(
+            "INSERT OR REPLACE INTO skipped VALUES (?, ?, ?)",
+            [item.source, item.reason, dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+        )
+
+    def _row(self, doc: Document, key: str, digest: int, embedder: Embedder | None) -> _Row:
+        prepared = prepare(doc, embedder)
+        shingles, positions = content_shingles(prepared.fingerprint, self.config.shingle_n)
+        bands = minhash_bands(
+            shingles, bands=self.config.minhash_bands, rows=self.config.minhash_rows
+        )
+        return _Row(
+            key, doc, digest, prepared, shingles, positions, bands,
+            sentence_keys(prepared.fingerprint),
+        )  # fmt: skip
+
+    def _write(self, rows: list[_Row]) -> None:
+        """One transaction: the batch is stored whole or not at all."""
+        con = self.con
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for r in rows:
+                old = con.execute("SELECT doc_id FROM documents WHERE key = ?", [r.key]).fetchall()
+                for (doc_id,) in old:
+                    for table in _CHILD_TABLES:
+                        con.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc_id])
+                    con.execute("DELETE FROM documents WHERE doc_id = ?", [doc_id])
+            ids = [int(x[0]) for x in con.execute(
+                "SELECT nextval('doc_ids') FROM range(?)", [len(rows)]
+            ).fetchall()]  # fmt: skip
+            con.executemany(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    [
+                        doc_id, r.key, r.doc.id, r.doc.path, r.doc.url, r.doc.date,
+                        r.doc.title, r.doc.outlet, r.digest, r.doc.text,
+                        json.dumps([list(s) for s in r.doc.body]),
+                        r.prepared.fingerprint.n_sentences, now,
+                    ]
+                    for doc_id, r in zip(ids, rows, strict=True)
+                ],
+            )  # fmt: skip
+            self._write_children(ids, rows)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def _write_children(self, ids: list[int], rows: list[_Row]) -> None:
+        con = self.con
+
+        def column(values: list[Any], dtype: Any) -> Any:
+            return np.concatenate(values).astype(dtype) if values else np.zeros(0, dtype=dtype)
+
+        postings = {
+            "hash": column([r.shingles for r in rows], np.uint64),
+            "doc_id": column(
+                [np.full(len(r.shingles), i) for i, r in zip(ids, rows, strict=True)], np.int32
+            ),
+            "pos": column([r.positions for r in rows], np.int32),
+        }
+        con.register("postings_batch", postings)
+        con.execute("INSERT INTO postings SELECT hash, doc_id, pos FROM postings_batch")
+        con.unregister("postings_batch")
+        minhash = {
+            "band_key": column([r.bands for r in rows], np.uint64),
+            "doc_id": column(
+                [np.full(len(r.bands), i) for i, r in zip(ids, rows, strict=True)], np.int32
+            ),
+        }
+        con.register("minhash_batch", minhash)
+        con.execute("INSERT INTO minhash SELECT band_key, doc_id FROM minhash_batch")
+        con.unregister("minhash_batch")
+        sents = [
+            (k, i, s, e, w) for i, r in zip(ids, rows, strict=True) for (k, s, e, w) in r.sentences
+        ]
+        if sents:
+            arr = np.array(sents, dtype=np.int64)
+            con.register(
+                "sentences_batch",
+                {
+                    "hash": arr[:, 0],
+                    "doc_id": arr[:, 1].astype(np.int32),
+                    "start_char": arr[:, 2].astype(np.int32),
+                    "end_char": arr[:, 3].astype(np.int32),
+                    "words": arr[:, 4].astype(np.int32),
+                },
+            )
+            con.execute("INSERT INTO sentences SELECT * FROM sentences_batch")
+            con.unregister("sentences_batch")
+        emb = [
+            [i, r.prepared.model, r.prepared.embeddings.astype(np.float16).tobytes(),
+             centroid(r.prepared.embeddings, r.prepared.fingerprint.sentence_in_body).tolist()]
+            for i, r in zip(ids, rows, strict=True)
+            if r.prepared.embeddings is not None and r.prepared.model is not None
+        ]  # fmt: skip
+        if emb:
+            con.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?)", emb)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self.con.execute("SELECT count(*) FROM documents").fetchall()[0][0])
+
+    def skipped(self) -> list[Skipped]:
+        rows = self.con.execute("SELECT source, reason FROM skipped ORDER BY source").fetchall()
+        return [Skipped(str(s), str(r)) for s, r in rows]
+
+    def catalog(self) -> Iterator[tuple[str, str | None]]:
+        """``(id, path)`` of every document, in ``id`` order, without reading the texts."""
+        # A cursor of its own, so other queries may run while this one is read.
+        cur = self.con.cursor().execute("SELECT id, path FROM documents ORDER BY id, key")
+        while rows := cur.fetchmany(4096):
+            yield from ((str(i), p) for i, p in rows)
+
+    def doc_ids(self) -> list[int]:
+        return [int(r[0]) for r in self.con.execute(
+            "SELECT doc_id FROM documents ORDER BY doc_id"
+        ).fetchall()]  # fmt: skip
+
+    def documents(self, doc_ids: Sequence[int] | None = None) -> Iterator[StoredDocument]:
+        """Stored documents in ``doc_id`` order (all, or the ones asked for)."""
+        sql = "SELECT doc_id, id, path, url, date, title, outlet, text, body FROM documents"
+        if doc_ids is None:
+            cur = self.con.cursor().execute(sql + " ORDER BY doc_id")
+        else:
+            cur = self.con.cursor().execute(
+                sql + " WHERE doc_id IN (SELECT unnest(?)) ORDER BY doc_id", [list(doc_ids)]
+            )
+        while rows := cur.fetchmany(1024):
+            for doc_id, id_, path, url, date, title, outlet, text, body in rows:
+                doc = Document(
+                    id=id_, text=text, path=path, date=date, title=title, url=url,
+                    outlet=outlet, body=tuple(tuple(s) for s in json.loads(body)),
+                )  # fmt: skip
+                yield StoredDocument(int(doc_id), doc)
+
+    def prepared(self, stored: StoredDocument) -> Prepared:
+        """Fingerprint a stored document and attach its stored vectors (no re-encoding)."""
+        return self.prepared_many([stored])[stored.doc_id]
+
+    def prepared_many(self, stored: Sequence[StoredDocument]) -> dict[int, Prepared]:
+        """``prepared`` for many documents, their vectors read in one query."""
+        model = self.model
+        vectors: dict[int, tuple[bytes, int]] = {}
+        if model and stored:
+            rows = self.con.execute(
+                "SELECT doc_id, vectors, len(centroid) FROM embeddings "
+                "WHERE doc_id IN (SELECT unnest(?))",
+                [[s.doc_id for s in stored]],
+            ).fetchall()
+            vectors = {int(d): (bytes(v), int(n)) for d, v, n in rows}
+        out = {}
+        for s in stored:
+            fp = fingerprint(s.document)
+            found = vectors.get(s.doc_id)
+            vec = _unpack(found[0], found[1], fp.n_sentences) if found else None
+            out[s.doc_id] = Prepared(fp, vec, model if vec is not None else None)
+        return out
+
+    def document_frequency(self, hashes: Sequence[U64]) -> dict[int, int]:
+        """In how many documents each n-gram hash is posted (absent hashes: left out)."""
+        if not hashes:
+            return {}
+        wanted = np.unique(np.concatenate(hashes))
+        if not len(wanted):
+            return {}
+        self.con.register("wanted_hashes", {"hash": wanted})
+        rows = self.con.execute(
+            "SELECT hash, count(*) FROM postings SEMI JOIN wanted_hashes USING (hash) GROUP BY hash"
+        ).fetchall()
+        self.con.unregister("wanted_hashes")
+        return {int(h): int(n) for h, n in rows}
+
+    def common_sentences(self, *, min_docs: int, max_words: int) -> set[int]:
+        """Hashes of sentences of at most ``max_words`` words found in ``min_docs`` documents."""
+        rows = self.con.execute(
+            "SELECT hash FROM sentences WHERE words <= ? "
+            "GROUP BY hash HAVING count(DISTINCT doc_id) >= ?",
+            [max_words, min_docs],
+        ).fetchall()
+        return {int(r[0]) for r in rows}
+
+    def boilerplate(
+        self, *, min_docs: int, max_words: int, doc_ids: Sequence[int] | None = None
+    ) -> dict[int, list[Span]]:
+        """Per document, the spans of its sentences that recur in ``min_docs`` documents.
+
+        Short sentences only (``max_words``): a masthead or wire credit is a line, while a
+        story carried by many outlets repeats whole paragraphs (after TextPAIR's banality
+        filter and passim's within-series boilerplate, without needing series labels).
+        """
+        only = "" if doc_ids is None else "WHERE s.doc_id IN (SELECT unnest(?))"
+        params: list[object] = [max_words, min_docs]
+        if doc_ids is not None:
+            params.append(list(doc_ids))
+        rows = self.con.execute(
+            f"""
+            WITH common AS (
+                SELECT hash FROM sentences WHERE words <= ?
+                GROUP BY hash HAVING count(DISTINCT doc_id) >= ?
+            )
+            SELECT s.doc_id, s.start_char, s.end_char FROM sentences s
+            JOIN common USING (hash) {only} ORDER BY s.doc_id, s.start_char
+            """,
+            params,
+        ).fetchall()
+        out: dict[int, list[Span]] = {}
+        for doc_id, start, end in rows:
+            out.setdefault(int(doc_id), []).append((int(start), int(end)))
+        return out
+
+
+def _unpack(blob: bytes, dim: int, n_sentences: int) -> FloatArray | None:
+    """Stored float16 vectors as float32 rows, or ``None`` when they no longer fit."""
+    flat = np.frombuffer(blob, dtype=np.float16)
+    if dim == 0 or flat.size != n_sentences * dim:
+        return None
+    return flat.reshape(n_sentences, dim).astype(np.float32)
+
+
+def centroid(vectors: FloatArray, in_body: Any) -> FloatArray:
+    """The normalised mean of a document's body sentence vectors (zeros when it has none)."""
+    rows = vectors[in_body] if in_body.any() else vectors
+    if len(rows) == 0:
+        return np.zeros(vectors.shape[1], dtype=np.float32)
+    mean: FloatArray = rows.mean(axis=0).astype(np.float32)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm > 0 else mean
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def writable_dir(path: str | os.PathLike[str]) -> Path:
+    """Create an output folder, or fail with one line naming it."""
+    out = Path(path)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(str(out), f"cannot create folder: {err.strerror or err}") from None
+    return out
