@@ -85,7 +85,7 @@ def centroids(index: Index) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float
     if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
     ids = np.array([r[0] for r in rows], dtype=np.int64)
-    return ids, np.array([r[1] for r in rows], dtype=np.float32)
+    return ids, np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
 
 
 def semantic_pairs(

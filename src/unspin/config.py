@@ -205,7 +205,7 @@ class CandidateConfig:
     #: is relative, in at most ``rare_df_share`` of the documents (at least
     #: ``rare_df_floor``, at most ``max_df``): a formula is as common in 500 stories as in
     #: 100,000, a story carried by a few outlets is not.
-    min_rare_shared: int = 2
+    min_rare_shared: int = 3
     rare_df_share: float = 0.01
     rare_df_floor: int = 5
     #: A MinHash bucket larger than this is a family of near-duplicates whose pairs the

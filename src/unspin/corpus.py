@@ -143,7 +143,10 @@ def with_corpus_evidence(
     not phrases (``AlignConfig.min_passage_chars``), and quotations are: a speaker's words
     are reuse however common.
     """
-    need = config.candidates.min_rare_shared
+    # In a pair that shares copied or quoted text, the looser passages beside it are the
+    # same borrowing (the seed pair's spun paragraphs next to its quotes), not chance.
+    copied = any(p.kind is not Kind.PARAPHRASE for p in pair.passages)
+    need = 0 if copied else config.candidates.min_rare_shared
     shortest = config.align.min_passage_chars
     kept = [
         p

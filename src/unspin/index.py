@@ -41,7 +41,7 @@ from .ingest import Skipped
 from .pipeline import Prepared, prepare
 from .records import Document, Span
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -68,7 +68,7 @@ CREATE TABLE IF NOT EXISTS sentences (hash BIGINT NOT NULL, doc_id INTEGER NOT N
                                       start_char INTEGER NOT NULL, end_char INTEGER NOT NULL,
                                       words INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (doc_id INTEGER PRIMARY KEY, model TEXT NOT NULL,
-                                       vectors BLOB NOT NULL, centroid FLOAT[] NOT NULL);
+                                       vectors BLOB NOT NULL, centroid BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS skipped (source TEXT PRIMARY KEY, reason TEXT NOT NULL,
                                     skipped_at TIMESTAMP NOT NULL);
 """
@@ -228,33 +228,50 @@ class Index:
         """
         self._claim_model(embedder)
         summary = AddSummary()
-        batch: list[_Row] = []
-        pending: dict[str, int] = {}
+        buffer: list[Document] = []
         for item in items:
             if isinstance(item, Skipped):
                 self._record_skip(item)
                 summary.skipped.append(item)
             else:
-                key = document_key(item)
-                digest = content_hash(item.text)
-                known = pending.get(key, self._stored_hash(key))
-                if known == digest:
-                    summary.unchanged += 1
+                buffer.append(item)
+                if len(buffer) >= self.config.batch_documents:
+                    self._store(buffer, embedder, summary, progress)
+                    buffer = []
+                    continue
+            if progress is not None and not buffer:
+                progress(summary)
+        if buffer:
+            self._store(buffer, embedder, summary, progress)
+        return summary
+
+    def _store(
+        self,
+        docs: list[Document],
+        embedder: Embedder | None,
+        summary: AddSummary,
+        progress: Callable[[AddSummary], None] | None,
+    ) -> None:
+        """Prepare the changed documents of a batch and write them in one transaction."""
+        keys = [document_key(d) for d in docs]
+        stored = self._stored_hashes(keys)
+        rows: dict[str, _Row] = {}
+        for key, doc in zip(keys, docs, strict=True):
+            digest = content_hash(doc.text)
+            known = rows[key].digest if key in rows else stored.get(key)
+            if known == digest:
+                summary.unchanged += 1
+            else:
+                if known is None:
+                    summary.added += 1
                 else:
-                    if known is None:
-                        summary.added += 1
-                    else:
-                        summary.replaced += 1
-                    pending[key] = digest
-                    batch.append(self._row(item, key, digest, embedder))
-                    if len(batch) >= self.config.batch_documents:
-                        self._write(batch)
-                        batch, pending = [], {}
+                    summary.replaced += 1
+                # The same key twice in a batch: the later text wins, as it would later on.
+                rows[key] = self._row(doc, key, digest, embedder)
             if progress is not None:
                 progress(summary)
-        if batch:
-            self._write(batch)
-        return summary
+        if rows:
+            self._write(list(rows.values()), replaced={k for k in rows if k in stored})
 
     def _claim_model(self, embedder: Embedder | None) -> None:
         name = embedder.name if embedder is not None else ""
@@ -269,11 +286,11 @@ class Index:
                 "use the same --model (or --no-model) or a new --db"
             )
 
-    def _stored_hash(self, key: str) -> int | None:
+    def _stored_hashes(self, keys: list[str]) -> dict[str, int]:
         rows = self.con.execute(
-            "SELECT content_hash FROM documents WHERE key = ?", [key]
+            "SELECT key, content_hash FROM documents WHERE key IN (SELECT unnest(?))", [keys]
         ).fetchall()
-        return int(rows[0][0]) if rows else None
+        return {str(k): int(h) for k, h in rows}
 
     def _record_skip(self, item: Skipped) -> None:
         self.con.execute(
@@ -292,33 +309,51 @@ class Index:
             sentence_keys(prepared.fingerprint),
         )  # fmt: skip
 
-    def _write(self, rows: list[_Row]) -> None:
+    def _write(self, rows: list[_Row], *, replaced: set[str]) -> None:
         """One transaction: the batch is stored whole or not at all."""
         con = self.con
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.execute("BEGIN TRANSACTION")
         try:
-            for r in rows:
-                old = con.execute("SELECT doc_id FROM documents WHERE key = ?", [r.key]).fetchall()
-                for (doc_id,) in old:
-                    for table in _CHILD_TABLES:
-                        con.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc_id])
-                    con.execute("DELETE FROM documents WHERE doc_id = ?", [doc_id])
+            if replaced:
+                old = [int(x[0]) for x in con.execute(
+                    "SELECT doc_id FROM documents WHERE key IN (SELECT unnest(?))",
+                    [sorted(replaced)],
+                ).fetchall()]  # fmt: skip
+                for table in (*_CHILD_TABLES, "documents"):
+                    con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT unnest(?))", [old])
             ids = [int(x[0]) for x in con.execute(
                 "SELECT nextval('doc_ids') FROM range(?)", [len(rows)]
             ).fetchall()]  # fmt: skip
-            con.executemany(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    [
-                        doc_id, r.key, r.doc.id, r.doc.path, r.doc.url, r.doc.date,
-                        r.doc.title, r.doc.outlet, r.digest, r.doc.text,
-                        json.dumps([list(s) for s in r.doc.body]),
-                        r.prepared.fingerprint.n_sentences, now,
-                    ]
-                    for doc_id, r in zip(ids, rows, strict=True)
-                ],
-            )  # fmt: skip
+
+            def objects(values: list[Any]) -> Any:
+                return np.array(values, dtype=object)
+
+            con.register(
+                "documents_batch",
+                {
+                    "doc_id": np.array(ids, dtype=np.int32),
+                    "key": objects([r.key for r in rows]),
+                    "id": objects([r.doc.id for r in rows]),
+                    "path": objects([r.doc.path for r in rows]),
+                    "url": objects([r.doc.url for r in rows]),
+                    "date": objects([r.doc.date for r in rows]),
+                    "title": objects([r.doc.title for r in rows]),
+                    "outlet": objects([r.doc.outlet for r in rows]),
+                    "content_hash": np.array([r.digest for r in rows], dtype=np.uint64),
+                    "text": objects([r.doc.text for r in rows]),
+                    "body": objects([json.dumps([list(s) for s in r.doc.body]) for r in rows]),
+                    "n_sentences": np.array(
+                        [r.prepared.fingerprint.n_sentences for r in rows], dtype=np.int32
+                    ),
+                },
+            )
+            con.execute(
+                "INSERT INTO documents SELECT doc_id, key, id, path, url, date, title, outlet, "
+                "content_hash, text, body, n_sentences, ? FROM documents_batch",
+                [now],
+            )
+            con.unregister("documents_batch")
             self._write_children(ids, rows)
             con.execute("COMMIT")
         except BaseException:
@@ -368,13 +403,30 @@ class Index:
             con.execute("INSERT INTO sentences SELECT * FROM sentences_batch")
             con.unregister("sentences_batch")
         emb = [
-            [i, r.prepared.model, r.prepared.embeddings.astype(np.float16).tobytes(),
-             centroid(r.prepared.embeddings, r.prepared.fingerprint.sentence_in_body).tolist()]
+            (i, r.prepared)
             for i, r in zip(ids, rows, strict=True)
             if r.prepared.embeddings is not None and r.prepared.model is not None
-        ]  # fmt: skip
+        ]
         if emb:
-            con.executemany("INSERT INTO embeddings VALUES (?, ?, ?, ?)", emb)
+            con.register(
+                "embeddings_batch",
+                {
+                    "doc_id": np.array([i for i, _ in emb], dtype=np.int32),
+                    "model": np.array([p.model for _, p in emb], dtype=object),
+                    "vectors": np.array(
+                        [_vectors(p).astype(np.float16).tobytes() for _, p in emb], dtype=object
+                    ),
+                    "centroid": np.array(
+                        [
+                            centroid(_vectors(p), p.fingerprint.sentence_in_body).tobytes()
+                            for _, p in emb
+                        ],
+                        dtype=object,
+                    ),
+                },
+            )
+            con.execute("INSERT INTO embeddings SELECT * FROM embeddings_batch")
+            con.unregister("embeddings_batch")
 
     # -- reading --------------------------------------------------------------------------
 
@@ -424,7 +476,7 @@ class Index:
         vectors: dict[int, tuple[bytes, int]] = {}
         if model and stored:
             rows = self.con.execute(
-                "SELECT doc_id, vectors, len(centroid) FROM embeddings "
+                "SELECT doc_id, vectors, octet_length(centroid) // 4 FROM embeddings "
                 "WHERE doc_id IN (SELECT unnest(?))",
                 [[s.doc_id for s in stored]],
             ).fetchall()
@@ -488,6 +540,11 @@ class Index:
         for doc_id, start, end in rows:
             out.setdefault(int(doc_id), []).append((int(start), int(end)))
         return out
+
+
+def _vectors(p: Prepared) -> FloatArray:
+    assert p.embeddings is not None
+    return p.embeddings
 
 
 def _unpack(blob: bytes, dim: int, n_sentences: int) -> FloatArray | None:
