@@ -198,8 +198,12 @@ class CandidateConfig:
     #: copy's: it is cut before the postings join, which keeps the join near-linear
     #: (passim's ``--maxDF`` is 100 too).
     max_df: int = 100
-    #: A pair sharing at least this many rare n-grams is a candidate.
-    min_shared: int = 2
+    #: A pair sharing at least this many rare n-grams is a candidate (a copied sentence
+    #: shares a dozen; a spun passage keeps three or more of the runs its spinner left).
+    min_shared: int = 3
+    #: ... and with this many it is aligned without first checking that some sentence
+    #: pair comes close in meaning (see ``corpus.worth_aligning``).
+    align_always: int = 6
     #: A rewritten passage shares at least this many rare n-grams with its source (see
     #: ``corpus.with_corpus_evidence``): formulas of the house style share none. Rare here
     #: is relative, in at most ``rare_df_share`` of the documents (at least
@@ -208,13 +212,18 @@ class CandidateConfig:
     min_rare_shared: int = 3
     rare_df_share: float = 0.01
     rare_df_floor: int = 5
+    #: ... and keeps at least this share of its specifics (names and figures) when it
+    #: has ``min_specifics`` of them: spinners swap common words and keep who, where and
+    #: how much, while two stories of one beat tell the same kind of news about others.
+    min_specifics_share: float = 0.5
+    min_specifics: int = 4
     #: A MinHash bucket larger than this is a family of near-duplicates whose pairs the
     #: n-gram join already finds; expanding it would be quadratic.
     max_bucket: int = 200
     #: Semantic recall: each document's nearest neighbours by mean sentence embedding,
     #: kept above this cosine (spun copies share few n-grams but keep their meaning).
-    semantic_neighbours: int = 5
-    semantic_min_cosine: float = 0.85
+    semantic_neighbours: int = 3
+    semantic_min_cosine: float = 0.9
     #: A sentence in at least this many documents (and at most ``boilerplate_max_words``
     #: words long) is boilerplate learned from the corpus: a masthead, byline or wire
     #: credit. Whole copied paragraphs are longer, so a story carried by many outlets

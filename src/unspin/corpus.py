@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -20,12 +21,12 @@ from . import __version__
 from .candidates import Candidate, corpus_candidates, query_candidates
 from .config import CandidateConfig, Config, EmbedConfig
 from .embed import Embedder, load_embedder
-from .fingerprint import U64, content_shingles, minhash_bands, sentence_keys
+from .fingerprint import STOPWORDS, U64, content_shingles, minhash_bands, sentence_keys
 from .index import AddSummary, Index, StoredDocument, centroid
 from .ingest import check_paths, iter_documents
 from .pipeline import Prepared, compare_prepared, pair_report, prepare
 from .provenance import Ledger, common_sources, families, ledger
-from .records import Comparison, Direction, Document, Kind, PairReport, Span
+from .records import Comparison, Direction, Document, Kind, PairReport, Passage, Span
 
 Progress = Callable[[int, int], None]
 
@@ -123,6 +124,23 @@ def shared_ngrams(pair: PairReport, source: Prepared, derived: Prepared, n: int)
     ]
 
 
+#: Names (capitalised words, initialisms such as "U.S.") and figures.
+_SPECIFIC = re.compile(r"[A-Z](?:\.[A-Z])+\.?|\b[A-Z][\w'-]*|\d(?:[\d,.]*\d)?")
+
+
+def specifics(text: str) -> set[str]:
+    """The names and figures of a text (capitalised function words left out)."""
+    return {w.rstrip(".") for w in _SPECIFIC.findall(text) if w.lower() not in STOPWORDS}
+
+
+def specifics_kept(source: str, derived: str, config: CandidateConfig) -> bool:
+    """Does a rewrite keep enough of its source's names and figures?"""
+    mine = specifics(derived)
+    if len(mine) < config.min_specifics:
+        return True
+    return len(mine & specifics(source)) >= config.min_specifics_share * len(mine)
+
+
 def rare_limit(n_documents: int, config: CandidateConfig) -> int:
     """The largest document frequency of a phrase still rare in a corpus of this size."""
     relative = int(config.rare_df_share * n_documents)
@@ -145,19 +163,26 @@ def with_corpus_evidence(
     """
     # In a pair that shares copied or quoted text, the looser passages beside it are the
     # same borrowing (the seed pair's spun paragraphs next to its quotes), not chance.
-    copied = any(p.kind is not Kind.PARAPHRASE for p in pair.passages)
-    need = 0 if copied else config.candidates.min_rare_shared
     shortest = config.align.min_passage_chars
+    copied = any(p.kind is not Kind.PARAPHRASE for p in pair.passages)
+
+    def rewrite_holds(p: Passage, hashes: U64) -> bool:
+        if copied:
+            return True
+        rare = sum(1 for h in hashes.tolist() if df.get(h, 0) <= limit)
+        return rare >= config.candidates.min_rare_shared and specifics_kept(
+            pair.source.text[slice(*p.source_span)],
+            pair.derived.text[slice(*p.derived_span)],
+            config.candidates,
+        )
+
     kept = [
         p
         for p, hashes in zip(pair.passages, shared, strict=True)
         if p.kind in (Kind.SHARED_QUOTE, Kind.ALTERED_QUOTE)
         or (
             p.derived_span[1] - p.derived_span[0] >= shortest
-            and (
-                p.kind is not Kind.PARAPHRASE
-                or sum(1 for h in hashes.tolist() if df.get(h, 0) <= limit) >= need
-            )
+            and (p.kind is not Kind.PARAPHRASE or rewrite_holds(p, hashes))
         )
     ]
     if len(kept) == len(pair.passages):
@@ -165,6 +190,23 @@ def with_corpus_evidence(
     if not kept:
         return None
     return pair_report(pair.source, pair.derived, kept, pair.direction, config=config)
+
+
+def worth_aligning(c: Candidate, pa: Prepared, pb: Prepared, config: Config) -> bool:
+    """A cheap look before the aligner: does any sentence pair come close in meaning?
+
+    A candidate found by a few shared phrases alone (a name and a title, say) whose
+    sentences nowhere reach the model's ``weak`` seed cosine cannot seed a passage but by
+    copied runs, which share many more phrases; most chance candidates end here.
+    """
+    if c.shared_ngrams >= config.candidates.align_always or c.lsh or c.cosine:
+        return True
+    if pa.embeddings is None or pb.embeddings is None or pa.model != pb.model:
+        return True
+    thresholds = config.align.semantic.get(pa.model or "")
+    if thresholds is None or not len(pa.embeddings) or not len(pb.embeddings):
+        return True
+    return float((pa.embeddings @ pb.embeddings.T).max()) >= thresholds.weak
 
 
 @dataclass(slots=True)
@@ -187,8 +229,15 @@ class _Aligner:
         n = self.config.index.shingle_n
         for c in chunk:
             a, b = stored[c.a], stored[c.b]
+            if not worth_aligning(c, prepared[c.a], prepared[c.b], self.config):
+                continue
             result = compare_prepared(
-                a.document, b.document, prepared[c.a], prepared[c.b], config=self.config
+                a.document,
+                b.document,
+                prepared[c.a],
+                prepared[c.b],
+                config=self.config,
+                one_way_by_date=True,
             )
             for pair in result.pairs:
                 src, der = (c.a, c.b) if pair.source is a.document else (c.b, c.a)
@@ -395,10 +444,10 @@ def check(
             max_words=config.candidates.boilerplate_max_words,
             doc_ids=ids,
         )
-    own = [(s, e) for h, s, e, _ in sentence_keys(mine.fingerprint) if h in common]
+    own = [(s, e) for _, sk, s, e, _ in sentence_keys(mine.fingerprint) if sk in common]
     reports: list[tuple[PairReport, bool]] = []
     for s in stored:
-        if s.document.text == doc.text:
+        if _same_file(s.document.path, doc.path):
             continue  # the document itself, already indexed, is not its own source
         result = compare_prepared(s.document, doc, prepared[s.doc_id], mine, config=config)
         for pair in result.pairs:
@@ -420,6 +469,13 @@ def check(
     body_doc = replace(doc, body=subtract(doc.body, own)) if own else doc
     sources = [replace(r, derived=body_doc) for r, derived in reports if derived]
     return CheckResult(comparison, ledger(body_doc, sources), len(candidates))
+
+
+def _same_file(a: str | None, b: str | None) -> bool:
+    """Do two document paths name one file (records inside containers compared as given)?"""
+    if a is None or b is None:
+        return False
+    return a == b or (os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b))
 
 
 def _lexical(index: Index, stored: StoredDocument) -> Prepared:

@@ -88,7 +88,13 @@ def add_cmd(
             bar.update(task, completed=s.seen, rate=s.seen / elapsed)
 
         try:
-            summary = index_paths(paths, db, config=_config(no_model, model), progress=progress)
+            try:
+                summary = index_paths(paths, db, config=_config(no_model, model), progress=progress)
+            except RuntimeError as err:
+                # DuckDB reports Ctrl-C inside a statement as "Query interrupted".
+                if "interrupt" in str(err).lower():
+                    raise KeyboardInterrupt from None
+                raise
         except UnspinError as err:
             raise _fail(str(err)) from None
         except KeyboardInterrupt:

@@ -443,21 +443,38 @@ def minhash_bands(shingles: U64, *, bands: int, rows: int, seed: int = 1) -> U64
     return keys
 
 
-def sentence_keys(fp: Fingerprint) -> list[tuple[int, int, int, int]]:
-    """``(hash, start, end, words)`` of each body sentence's words, case and punctuation folded.
+def sentence_keys(fp: Fingerprint) -> list[tuple[int, int, int, int, int]]:
+    """``(hash, skeleton, start, end, words)`` of each body sentence, case and marks folded.
 
-    Lines that recur across many documents of a corpus (mastheads, bylines, wire credits)
-    are found by these keys; see ``index.Index.boilerplate``.
+    ``hash`` is of the sentence's words; ``skeleton`` of the same words with every figure
+    and every run of capitalised words masked, so "Nissan Motor Co is issuing a 35 billion
+    yen eurobond due 1992" and "ICI Plc is issuing a 100 mln stg eurobond due 2005" share a
+    skeleton. Lines that recur across a corpus (mastheads, credits) and sentence templates
+    filled in many ways (a wire's house formulas) are found by these keys; see
+    ``index.Index.boilerplate``.
     """
     out = []
+    text = fp.doc.text
     for k in range(fp.n_sentences):
         if not fp.sentence_in_body[k]:
             continue
         a, b = fp.sentence_tokens[k]
         if a == b:
             continue
-        words = " ".join(w.lower() for w in fp.words[a:b])
-        key = int(xxhash.xxh64_intdigest(words.encode("utf-8"))) & ((1 << 63) - 1)
+        words = fp.words[a:b]
+        skeleton: list[str] = []
+        for t in range(a, b):
+            w = fp.words[t]
+            masked = any(ch.isdigit() for ch in w) or text[int(fp.token_spans[t, 0])].isupper()
+            if not masked:
+                skeleton.append(w.lower())
+            elif not skeleton or skeleton[-1] != "#":
+                skeleton.append("#")
         s, e = fp.sentence_spans[k]
-        out.append((key, int(s), int(e), int(b - a)))
+        out.append((_key(" ".join(w.lower() for w in words)), _key(" ".join(skeleton)),
+                    int(s), int(e), int(b - a)))  # fmt: skip
     return out
+
+
+def _key(words: str) -> int:
+    return int(xxhash.xxh64_intdigest(words.encode("utf-8"))) & ((1 << 63) - 1)

@@ -19,6 +19,7 @@ Tables::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -41,7 +42,7 @@ from .ingest import Skipped
 from .pipeline import Prepared, prepare
 from .records import Document, Span
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -64,7 +65,8 @@ CREATE TABLE IF NOT EXISTS documents (
 CREATE TABLE IF NOT EXISTS postings (hash UBIGINT NOT NULL, doc_id INTEGER NOT NULL,
                                      pos INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS minhash (band_key UBIGINT NOT NULL, doc_id INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS sentences (hash BIGINT NOT NULL, doc_id INTEGER NOT NULL,
+CREATE TABLE IF NOT EXISTS sentences (hash BIGINT NOT NULL, skeleton BIGINT NOT NULL,
+                                      doc_id INTEGER NOT NULL,
                                       start_char INTEGER NOT NULL, end_char INTEGER NOT NULL,
                                       words INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (doc_id INTEGER PRIMARY KEY, model TEXT NOT NULL,
@@ -119,7 +121,7 @@ class _Row:
     shingles: Any
     positions: Any
     bands: Any
-    sentences: list[tuple[int, int, int, int]]
+    sentences: list[tuple[int, int, int, int, int]]
 
 
 class Index:
@@ -151,6 +153,15 @@ class Index:
         except (duckdb.Error, OSError) as err:
             raise InputError(self.path, f"cannot open index: {_one_line(err)}") from None
         try:
+            # A DuckDB file of something else is refused before anything is written to it.
+            tables = {
+                str(r[0])
+                for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+            }
+            if tables and "meta" not in tables:
+                raise duckdb.CatalogException(
+                    f"it holds other tables ({', '.join(sorted(tables)[:3])})"
+                )
             if not read_only:
                 self.con.execute(_SCHEMA)
             self._check_meta(read_only)
@@ -355,9 +366,15 @@ class Index:
             )
             con.unregister("documents_batch")
             self._write_children(ids, rows)
+            # A document that was unreadable before and is stored now is no longer skipped.
+            con.execute(
+                "DELETE FROM skipped WHERE source IN (SELECT unnest(?))", [[r.key for r in rows]]
+            )
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            # An interrupt may land just after COMMIT: then there is nothing to roll back.
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
             raise
 
     def _write_children(self, ids: list[int], rows: list[_Row]) -> None:
@@ -386,7 +403,9 @@ class Index:
         con.execute("INSERT INTO minhash SELECT band_key, doc_id FROM minhash_batch")
         con.unregister("minhash_batch")
         sents = [
-            (k, i, s, e, w) for i, r in zip(ids, rows, strict=True) for (k, s, e, w) in r.sentences
+            (k, sk, i, s, e, w)
+            for i, r in zip(ids, rows, strict=True)
+            for (k, sk, s, e, w) in r.sentences
         ]
         if sents:
             arr = np.array(sents, dtype=np.int64)
@@ -394,10 +413,11 @@ class Index:
                 "sentences_batch",
                 {
                     "hash": arr[:, 0],
-                    "doc_id": arr[:, 1].astype(np.int32),
-                    "start_char": arr[:, 2].astype(np.int32),
-                    "end_char": arr[:, 3].astype(np.int32),
-                    "words": arr[:, 4].astype(np.int32),
+                    "skeleton": arr[:, 1],
+                    "doc_id": arr[:, 2].astype(np.int32),
+                    "start_char": arr[:, 3].astype(np.int32),
+                    "end_char": arr[:, 4].astype(np.int32),
+                    "words": arr[:, 5].astype(np.int32),
                 },
             )
             con.execute("INSERT INTO sentences SELECT * FROM sentences_batch")
@@ -504,35 +524,34 @@ class Index:
         return {int(h): int(n) for h, n in rows}
 
     def common_sentences(self, *, min_docs: int, max_words: int) -> set[int]:
-        """Hashes of sentences of at most ``max_words`` words found in ``min_docs`` documents."""
-        rows = self.con.execute(
-            "SELECT hash FROM sentences WHERE words <= ? "
-            "GROUP BY hash HAVING count(DISTINCT doc_id) >= ?",
-            [max_words, min_docs],
-        ).fetchall()
+        """Skeleton hashes of the corpus's boilerplate sentences (see ``boilerplate``)."""
+        rows = self.con.execute(_COMMON_SKELETONS, [max_words, min_docs, min_docs]).fetchall()
         return {int(r[0]) for r in rows}
 
     def boilerplate(
         self, *, min_docs: int, max_words: int, doc_ids: Sequence[int] | None = None
     ) -> dict[int, list[Span]]:
-        """Per document, the spans of its sentences that recur in ``min_docs`` documents.
+        """Per document, the spans of its sentences that are the corpus's boilerplate.
 
-        Short sentences only (``max_words``): a masthead or wire credit is a line, while a
-        story carried by many outlets repeats whole paragraphs (after TextPAIR's banality
-        filter and passim's within-series boilerplate, without needing series labels).
+        Two kinds, both learned from corpus frequency (after TextPAIR's banality filter and
+        passim's within-series boilerplate, without needing series labels):
+
+        * a short line (at most ``max_words``) found word for word in ``min_docs``
+          documents: a masthead, a credit. A story carried by many outlets repeats whole
+          paragraphs of long sentences, so it is not mistaken for one;
+        * a sentence template filled in ``min_docs`` different ways: the same words around
+          different names and figures ("X is issuing a N eurobond due D ..."). A sentence
+          copied by many outlets is one filling, however often it recurs.
         """
         only = "" if doc_ids is None else "WHERE s.doc_id IN (SELECT unnest(?))"
-        params: list[object] = [max_words, min_docs]
+        params: list[object] = [max_words, min_docs, min_docs]
         if doc_ids is not None:
             params.append(list(doc_ids))
         rows = self.con.execute(
             f"""
-            WITH common AS (
-                SELECT hash FROM sentences WHERE words <= ?
-                GROUP BY hash HAVING count(DISTINCT doc_id) >= ?
-            )
+            WITH common AS ({_COMMON_SKELETONS})
             SELECT s.doc_id, s.start_char, s.end_char FROM sentences s
-            JOIN common USING (hash) {only} ORDER BY s.doc_id, s.start_char
+            JOIN common USING (skeleton) {only} ORDER BY s.doc_id, s.start_char
             """,
             params,
         ).fetchall()
@@ -540,6 +559,16 @@ class Index:
         for doc_id, start, end in rows:
             out.setdefault(int(doc_id), []).append((int(start), int(end)))
         return out
+
+
+#: Skeletons of boilerplate: short lines repeated word for word in many documents, and
+#: templates filled in many different ways (parameters: max words, min docs, min docs).
+_COMMON_SKELETONS = """
+    SELECT skeleton FROM sentences
+    GROUP BY skeleton
+    HAVING (max(words) <= ? AND count(DISTINCT doc_id) >= ?)
+        OR count(DISTINCT hash) >= ?
+"""
 
 
 def _vectors(p: Prepared) -> FloatArray:

@@ -101,9 +101,27 @@ def compare(
 
 
 def compare_prepared(
-    a: Document, b: Document, pa: Prepared, pb: Prepared, *, config: Config
+    a: Document,
+    b: Document,
+    pa: Prepared,
+    pb: Prepared,
+    *,
+    config: Config,
+    one_way_by_date: bool = False,
 ) -> Comparison:
-    """``compare`` for documents already prepared (by ``prepare`` or from an index)."""
+    """``compare`` for documents already prepared (by ``prepare`` or from an index).
+
+    With ``one_way_by_date``, two documents of different dates are aligned one way only,
+    the earlier as the source: the date decides the direction anyway, and a corpus scan
+    halves its work (the content cues of that one alignment still set the confidence).
+    """
+    if one_way_by_date and a.date and b.date and a.date != b.date:
+        if b.date < a.date:
+            a, b, pa, pb = b, a, pb, pa
+        forward = align_prepared(pa, pb, config=config)
+        _, how = direction(a, b, forward)
+        dated = (pair_report(a, b, forward, how, config=config),) if forward else ()
+        return Comparison(documents=(a, b), pairs=dated, version=__version__)
     # Passages are clustered along the derived text, so each role gets its own alignment;
     # the direction weighs the evidence of both.
     forward = align_prepared(pa, pb, config=config)
