@@ -50,7 +50,7 @@ KINDS = ("verbatim", "near-verbatim", "quoted", "spun")
 SCALE_DENSITY = 0.05
 #: Share of content words a recombined ``--scale`` paragraph has replaced at random, so that
 #: the background documents do not copy one another (see ``build_scale``).
-SCALE_NOISE = 0.6
+SCALE_NOISE = 0.9
 SPEAKERS = (
     "the agency said",
     "a spokesman said",
@@ -445,6 +445,20 @@ class _Overlap:
             self.owner.setdefault(h, doc.id)
 
 
+def _isolated(pool: Sequence[Doc]) -> set[str]:
+    """Ids of the stories that share no word 6-gram with any other story of the pool.
+
+    Only these become sources: a source whose text the wire also ran in another story
+    (an update, a rerun) makes real reuse that no truth lists, and precision on planted
+    reuse would then count the scanner's right answers as wrong.
+    """
+    owners: dict[int, int] = {}
+    for d in pool:
+        for h in shingles(d.text):
+            owners[h] = owners.get(h, 0) + 1
+    return {d.id for d in pool if all(owners[h] == 1 for h in shingles(d.text))}
+
+
 def _unique(stories: Sequence[Story]) -> list[Story]:
     """Stories whose body no other story repeats, with a paragraph of text."""
     dup = {s.newid for g in reuters.duplicate_groups(stories) for s in g}
@@ -498,7 +512,11 @@ def generate(
             got.append(d)
         return got
 
-    sources = take(lambda d: choose_passage(d, random.Random(0)) is not None, n_sources)
+    isolated = _isolated(pool)
+    sources = take(
+        lambda d: d.id in isolated and choose_passage(d, random.Random(0)) is not None,
+        n_sources,
+    )
     if len(sources) < n_sources:
         raise ValueError(f"only {len(sources)} stories can be sources, {n_sources} asked")
     n_derived = per_kind * len(KINDS)
@@ -632,10 +650,13 @@ class _Noise:
         w = m.group()
         if w[0].isdigit():
             return "".join(str(self.rng.randrange(10)) if c.isdigit() else c for c in w)
-        if not w.islower() or len(w) < 3 or w in _STOP or self.rng.random() >= self.rate:
+        if len(w) < 3 or w.lower() in _STOP or self.rng.random() >= self.rate:
             return w
         self.k = (self.k + 1) & 0xFFFF
-        return self.words[self.k]
+        # Names too: a recombined paragraph that kept its names would still share them,
+        # and the phrases around them, with its own story and every other recombination.
+        new = self.words[self.k]
+        return new.capitalize() if w[0].isupper() else new
 
     def __call__(self, text: str) -> str:
         if self.rate <= 0:
@@ -708,7 +729,10 @@ def build_scale(
 
     base += [recombined(f"recombined-{n:06d}") for n in range(n_base - len(base))]
     # Sources: any base document with a plantable passage, each at most once while they last.
-    eligible = [d for d in base if choose_passage(d, random.Random(0)) is not None]
+    isolated = _isolated(pool)
+    eligible = [
+        d for d in base if d.id in isolated and choose_passage(d, random.Random(0)) is not None
+    ]
     rng.shuffle(eligible)
     docs: list[Doc] = []
     truth_pairs: list[dict[str, Any]] = []

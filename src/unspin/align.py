@@ -122,6 +122,15 @@ def sentence_similarity(
 ) -> SentenceSimilarity:
     """Lexical (and, given embeddings, semantic) similarity of every sentence pair."""
     ma, mb = _stem_matrices(a, b)
+    if (ma.shape[0] + mb.shape[0]) * ma.shape[1] <= _DENSE_CELLS:
+        cosine, dice, ta, tb = _lexical_dense(ma.toarray(), mb.toarray())
+        return SentenceSimilarity(
+            cosine=cosine,
+            dice=dice,
+            semantic=_semantic(a, b, embeddings_a, embeddings_b),
+            weights_a=sparse.csr_matrix(ta),
+            weights_b=sparse.csr_matrix(tb),
+        )
     # tf-isf: inverse *sentence* frequency over both documents down-weights words that
     # are everywhere in this pair without needing a stopword list for them.
     n_sent = max(ma.shape[0] + mb.shape[0], 1)
@@ -139,14 +148,50 @@ def sentence_similarity(
     lb = np.asarray(bb.sum(axis=1), dtype=np.float32).ravel()
     denom = la[:, None] + lb[None, :]
     dice = np.divide(2 * inter, denom, out=np.zeros_like(inter), where=denom > 0)
-    semantic = None
-    if embeddings_a is not None and embeddings_b is not None:
-        semantic = (embeddings_a @ embeddings_b.T).astype(np.float32)
-        body = np.outer(a.sentence_in_body, b.sentence_in_body)
-        semantic = np.where(body, semantic, 0.0).astype(np.float32)
     return SentenceSimilarity(
-        cosine=cosine, dice=dice, semantic=semantic, weights_a=ta, weights_b=tb
+        cosine=cosine,
+        dice=dice,
+        semantic=_semantic(a, b, embeddings_a, embeddings_b),
+        weights_a=ta,
+        weights_b=tb,
     )
+
+
+#: Below this many cells (sentences of both texts x vocabulary) the similarity matrices are
+#: computed dense: news-length pairs, where sparse bookkeeping costs more than the sums.
+_DENSE_CELLS = 250_000
+
+
+def _lexical_dense(
+    ma: FloatArray, mb: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``sentence_similarity``'s tf-isf cosine and Dice, on dense count matrices."""
+    n_sent = max(ma.shape[0] + mb.shape[0], 1)
+    ba = (ma > 0).astype(np.float32)
+    bb = (mb > 0).astype(np.float32)
+    sf = ba.sum(axis=0) + bb.sum(axis=0)
+    isf = np.log1p(n_sent / np.maximum(sf, 1.0)).astype(np.float32)
+    ta = ma * isf[None, :]
+    tb = mb * isf[None, :]
+    na = np.linalg.norm(ta, axis=1, keepdims=True)
+    nb = np.linalg.norm(tb, axis=1, keepdims=True)
+    wa = np.divide(ta, na, out=np.zeros_like(ta), where=na > 0)
+    wb = np.divide(tb, nb, out=np.zeros_like(tb), where=nb > 0)
+    cosine = (wa @ wb.T).astype(np.float32)
+    inter = ba @ bb.T
+    denom = ba.sum(axis=1)[:, None] + bb.sum(axis=1)[None, :]
+    dice = np.divide(2 * inter, denom, out=np.zeros_like(inter), where=denom > 0)
+    return cosine, dice.astype(np.float32), ta, tb
+
+
+def _semantic(
+    a: Fingerprint, b: Fingerprint, ea: FloatArray | None, eb: FloatArray | None
+) -> FloatArray | None:
+    if ea is None or eb is None:
+        return None
+    semantic = (ea @ eb.T).astype(np.float32)
+    body = np.outer(a.sentence_in_body, b.sentence_in_body)
+    return np.where(body, semantic, 0.0).astype(np.float32)
 
 
 def _l2_rows(m: sparse.csr_matrix) -> sparse.csr_matrix:

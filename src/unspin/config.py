@@ -202,7 +202,7 @@ class CandidateConfig:
     #: shares a dozen; a spun passage keeps three or more of the runs its spinner left).
     min_shared: int = 3
     #: ... and with this many it is aligned without first checking that some sentence
-    #: pair comes close in meaning (see ``corpus.worth_aligning``).
+    #: pair comes close in meaning (see ``candidates.semantic_look``).
     align_always: int = 6
     #: A rewritten passage shares at least this many rare n-grams with its source (see
     #: ``corpus.with_corpus_evidence``): formulas of the house style share none. Rare here
@@ -215,7 +215,7 @@ class CandidateConfig:
     #: ... and keeps at least this share of its specifics (names and figures) when it
     #: has ``min_specifics`` of them: spinners swap common words and keep who, where and
     #: how much, while two stories of one beat tell the same kind of news about others.
-    min_specifics_share: float = 0.5
+    min_specifics_share: float = 0.6
     min_specifics: int = 4
     #: A MinHash bucket larger than this is a family of near-duplicates whose pairs the
     #: n-gram join already finds; expanding it would be quadratic.

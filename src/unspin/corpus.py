@@ -12,13 +12,14 @@ import multiprocessing as mp
 import os
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from . import __version__
-from .candidates import Candidate, corpus_candidates, query_candidates
+from .candidates import Candidate, corpus_candidates, query_candidates, semantic_look
 from .config import CandidateConfig, Config, EmbedConfig
 from .embed import Embedder, load_embedder
 from .fingerprint import STOPWORDS, U64, content_shingles, minhash_bands, sentence_keys
@@ -31,6 +32,7 @@ from .records import Comparison, Direction, Document, Kind, PairReport, Passage,
 Progress = Callable[[int, int], None]
 
 _CHUNK_PAIRS = 64
+_CACHE_DOCUMENTS = 4096
 
 
 def index_paths(
@@ -128,9 +130,23 @@ def shared_ngrams(pair: PairReport, source: Prepared, derived: Prepared, n: int)
 _SPECIFIC = re.compile(r"[A-Z](?:\.[A-Z])+\.?|\b[A-Z][\w'-]*|\d(?:[\d,.]*\d)?")
 
 
+#: Capitalised words that name no one in particular: calendar words, company designators.
+_GENERIC = frozenset(
+    """
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday inc corp co ltd plc llc sa ag
+    nv group company corporation
+    """.split()
+)
+
+
 def specifics(text: str) -> set[str]:
-    """The names and figures of a text (capitalised function words left out)."""
-    return {w.rstrip(".") for w in _SPECIFIC.findall(text) if w.lower() not in STOPWORDS}
+    """The names and figures of a text (capitalised function and calendar words left out)."""
+    return {
+        w.rstrip(".")
+        for w in _SPECIFIC.findall(text)
+        if w.lower() not in STOPWORDS and w.rstrip(".").lower() not in _GENERIC
+    }
 
 
 def specifics_kept(source: str, derived: str, config: CandidateConfig) -> bool:
@@ -192,23 +208,6 @@ def with_corpus_evidence(
     return pair_report(pair.source, pair.derived, kept, pair.direction, config=config)
 
 
-def worth_aligning(c: Candidate, pa: Prepared, pb: Prepared, config: Config) -> bool:
-    """A cheap look before the aligner: does any sentence pair come close in meaning?
-
-    A candidate found by a few shared phrases alone (a name and a title, say) whose
-    sentences nowhere reach the model's ``weak`` seed cosine cannot seed a passage but by
-    copied runs, which share many more phrases; most chance candidates end here.
-    """
-    if c.shared_ngrams >= config.candidates.align_always or c.lsh or c.cosine:
-        return True
-    if pa.embeddings is None or pb.embeddings is None or pa.model != pb.model:
-        return True
-    thresholds = config.align.semantic.get(pa.model or "")
-    if thresholds is None or not len(pa.embeddings) or not len(pb.embeddings):
-        return True
-    return float((pa.embeddings @ pb.embeddings.T).max()) >= thresholds.weak
-
-
 @dataclass(slots=True)
 class _Aligner:
     """A worker's read-only view of the index and the learned boilerplate."""
@@ -217,20 +216,33 @@ class _Aligner:
     config: Config
     boilerplate: dict[int, list[Span]]
     rare: int = 0
+    #: Documents recur across candidates (a document has a dozen on average), so each
+    #: worker keeps the ones it prepared last instead of reading and fingerprinting again.
+    cache: OrderedDict[int, tuple[StoredDocument, Prepared]] = field(default_factory=OrderedDict)
 
     def __post_init__(self) -> None:
         self.rare = rare_limit(self.index.count(), self.config.candidates)
 
+    def _load(self, ids: list[int]) -> None:
+        missing = [i for i in ids if i not in self.cache]
+        stored = list(self.index.documents(missing))
+        prepared = self.index.prepared_many(stored)
+        for s in stored:
+            self.cache[s.doc_id] = (s, prepared[s.doc_id])
+        for i in ids:
+            self.cache.move_to_end(i)
+        while len(self.cache) > _CACHE_DOCUMENTS:
+            self.cache.popitem(last=False)
+
     def run(self, chunk: list[Candidate]) -> list[PairReport]:
         ids = sorted({c.a for c in chunk} | {c.b for c in chunk})
-        stored = {s.doc_id: s for s in self.index.documents(ids)}
-        prepared = self.index.prepared_many(list(stored.values()))
+        self._load(ids)
+        stored = {i: self.cache[i][0] for i in ids}
+        prepared = {i: self.cache[i][1] for i in ids}
         found: list[tuple[PairReport, list[U64]]] = []
         n = self.config.index.shingle_n
         for c in chunk:
             a, b = stored[c.a], stored[c.b]
-            if not worth_aligning(c, prepared[c.a], prepared[c.b], self.config):
-                continue
             result = compare_prepared(
                 a.document,
                 b.document,
@@ -317,6 +329,8 @@ class ScanResult:
     families: dict[str, int]
     documents: int
     candidates: int
+    #: Candidates that passed ``candidates.semantic_look`` and went to the aligner.
+    aligned: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -344,6 +358,15 @@ def scan(
         seconds["boilerplate"] = time.perf_counter() - t
         t = time.perf_counter()
         candidates = corpus_candidates(index, config.candidates)
+        found = len(candidates)
+        thresholds = config.align.semantic.get(index.model or "")
+        if thresholds is not None:
+            candidates = semantic_look(
+                candidates,
+                index.sentence_vectors(),
+                weak=thresholds.weak,
+                config=config.candidates,
+            )
         seconds["candidates"] = time.perf_counter() - t
     t = time.perf_counter()
     reports = align_candidates(
@@ -353,7 +376,8 @@ def scan(
     t = time.perf_counter()
     result = corpus_provenance(reports, config=config)
     result.documents = n_docs
-    result.candidates = len(candidates)
+    result.candidates = found
+    result.aligned = len(candidates)
     seconds["provenance"] = time.perf_counter() - t
     result.seconds = seconds
     return result

@@ -218,7 +218,8 @@ def scan_cmd(
     if not quiet:
         n_fam = len(set(result.families.values()))
         console.print(
-            f"{result.documents} documents, {result.candidates} candidate pairs, "
+            f"{result.documents} documents, {result.candidates} candidate pairs "
+            f"({result.aligned} aligned), "
             f"{len(result.pairs)} reuse pairs ({len(result.siblings)} via a common source), "
             f"{n_fam} story families in {time.perf_counter() - started:.1f} s → {out}",
             markup=False,

@@ -509,6 +509,20 @@ class Index:
             out[s.doc_id] = Prepared(fp, vec, model if vec is not None else None)
         return out
 
+    def sentence_vectors(self) -> dict[int, Any]:
+        """Every document's stored sentence vectors (float16, as stored), by row number."""
+        cur = self.con.cursor().execute(
+            "SELECT e.doc_id, e.vectors, d.n_sentences FROM embeddings e "
+            "JOIN documents d USING (doc_id)"
+        )
+        out: dict[int, Any] = {}
+        while rows := cur.fetchmany(4096):
+            for doc_id, blob, n in rows:
+                flat = np.frombuffer(blob, dtype=np.float16)
+                if n and flat.size % n == 0:
+                    out[int(doc_id)] = flat.reshape(int(n), -1)
+        return out
+
     def document_frequency(self, hashes: Sequence[U64]) -> dict[int, int]:
         """In how many documents each n-gram hash is posted (absent hashes: left out)."""
         if not hashes:
