@@ -10,6 +10,7 @@ import datetime as dt
 import itertools
 import random
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from unspin.config import CandidateConfig, Config, EmbedConfig
 from unspin.corpus import corpus_provenance, index_paths, rare_limit, scan, subtract
-from unspin.ingest import document_from_text
+from unspin.ingest import document_from_text, load_document
 from unspin.pipeline import compare
 from unspin.provenance import families, ledger
 from unspin.records import Derivation, Direction, Document, Kind, PairReport, Passage
@@ -398,3 +399,32 @@ def test_one_earnings_template_with_other_figures_is_not_reuse(use_model: bool) 
     )
     (pair,) = compare(first, same, use_model=use_model).pairs
     assert pair.source.id == "halden" and pair.derived_coverage > 0.8
+
+
+def test_specifics_are_names_and_figures_not_calendar_or_company_words() -> None:
+    from unspin.corpus import specifics, specifics_kept
+
+    text = "Atcor Inc said on Monday it cut its dividend to 12 cts from 15 cts, the U.S. firm said."
+    assert specifics(text) == {"Atcor", "12", "15", "U.S"}
+    config = CandidateConfig()
+    spun = "Atcor Inc stated on Monday it slashed its payout to 12 cts from 15, the U.S. firm said."
+    other = "Alden Corp said on Monday it raised its payout to 20 cts from 18, the U.K. firm said."
+    assert specifics_kept(text, spun, config)
+    assert not specifics_kept(text, other, config)
+    # Too few specifics to judge by: kept.
+    assert specifics_kept(text, "It said so on Monday.", config)
+
+
+def test_scan_aligns_dated_pairs_one_way_with_the_same_passages_as_compare(tmp_path: Path) -> None:
+    from unspin.pipeline import compare, compare_prepared, prepare
+
+    source = load_document(SEED_SOURCE)
+    derived = replace(load_document(SEED_DERIVED), date=source.date + dt.timedelta(days=2))
+    both = compare(derived, source, use_model=False)
+    pa, pb = prepare(derived, None), prepare(source, None)
+    one = compare_prepared(derived, source, pa, pb, config=LEXICAL, one_way_by_date=True)
+    assert [p.source.id for p in one.pairs] == [source.id]
+    assert [q.derived_span for q in one.pairs[0].passages] == [
+        q.derived_span for q in both.pairs[0].passages
+    ]
+    assert one.pairs[0].direction.method == "date"

@@ -103,3 +103,19 @@ def test_a_stop_glued_to_the_next_sentence_ends_a_long_one() -> None:
     # In a short sentence a glued stop is more likely a name than a lost space.
     short = fingerprint(document_from_text("We built it with node.Js in a week.", id="s.txt"))
     assert short.n_sentences == 1
+
+
+def test_sentence_skeletons_mask_names_and_figures_but_keep_the_wording() -> None:
+    from unspin.fingerprint import sentence_keys
+    from unspin.ingest import document_from_text
+
+    a = "Nissan Motor Co is issuing a 35 billion yen eurobond due 1992, Nikko Securities said."
+    b = "Imperial Chemical Industries is issuing a 100 billion yen eurobond due 2005, Warburg said."
+    c = "Nissan Motor Co is selling a 35 billion yen eurobond due 1992, Nikko Securities said."
+    keys = [
+        sentence_keys(fingerprint(document_from_text(t, id=str(i))))
+        for i, t in enumerate((a, b, c))
+    ]
+    (ha, sa, *_), (hb, sb, *_), (_, sc, *_) = (k[0] for k in keys)
+    assert sa == sb and ha != hb  # one template, two fillings
+    assert sc != sa  # a changed word is another template

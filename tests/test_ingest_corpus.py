@@ -463,3 +463,18 @@ def test_symlink_loop_is_walked_once(good: Path) -> None:
     (good.parent / "loop").symlink_to(good.parent, target_is_directory=True)
     docs = [d for d in _items(good.parent) if isinstance(d, Document)]
     assert [d.path for d in docs] == [str(good)]
+
+
+def test_estimate_documents_counts_files_and_records_for_the_progress_bar(tmp_path: Path) -> None:
+    from unspin.ingest import estimate_documents
+
+    (tmp_path / "a.txt").write_text("One story.", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text(
+        '{"text": "x"}\n{"text": "y"}\n{"text": "z"}', encoding="utf-8"
+    )
+    (tmp_path / "c.csv").write_text("id,text\n1,x\n2,y\n", encoding="utf-8")
+    (tmp_path / ".hidden.txt").write_text("not counted", encoding="utf-8")
+    assert estimate_documents([tmp_path]) == 1 + 3 + 2
+    assert sum(1 for x in iter_documents([tmp_path]) if not isinstance(x, Skipped)) == 6
+    (tmp_path / "d.jsonl.gz").write_bytes(gzip.compress(b'{"text": "w"}\n'))
+    assert estimate_documents([tmp_path]) is None  # unknowable without reading it all

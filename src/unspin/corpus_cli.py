@@ -23,7 +23,7 @@ from .config import Config, EmbedConfig
 from .corpus import check, index_paths, scan
 from .errors import UnspinError
 from .index import AddSummary, Index
-from .ingest import load_document
+from .ingest import estimate_documents, load_document
 from .pan_cli import default_workers
 from .report import render_html
 from .report.corpus import CatalogEntry, write_scan
@@ -69,17 +69,20 @@ def add_cmd(
     console = _stderr()
     started = time.perf_counter()
     summary = AddSummary()
+    total = None if quiet else estimate_documents(paths)
     with Progress(
         TextColumn("indexing"),
         BarColumn(bar_width=None),
         TextColumn("{task.completed} documents"),
         TextColumn("{task.fields[rate]:.0f}/s"),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         console=console,
         disable=quiet,
         transient=True,
     ) as bar:
-        task = bar.add_task("index", total=None, rate=0.0)
+        task = bar.add_task("index", total=total, rate=0.0)
 
         def progress(s: AddSummary) -> None:
             nonlocal summary

@@ -37,6 +37,7 @@ __all__ = [
     "check_paths",
     "decode_bytes",
     "document_from_text",
+    "estimate_documents",
     "iter_documents",
     "load_document",
 ]
@@ -557,6 +558,57 @@ def iter_documents(
             yield from _walk(Path(path), config, {(st.st_dev, st.st_ino)})
         else:
             yield from _read_file(source, config, walked=False)
+
+
+def estimate_documents(paths: Sequence[str | os.PathLike[str]]) -> int | None:
+    """About how many documents ``iter_documents`` will yield, for a progress bar's ETA.
+
+    Cheap: files are counted, JSON Lines and CSV lines counted as bytes (a quoted
+    newline in a CSV cell over-counts), Parquet read from its footer. ``None`` when a
+    compressed file or a web archive makes the count unknowable without reading it all.
+    """
+    total = 0
+    for path in paths:
+        files = sorted(Path(path).rglob("*")) if Path(path).is_dir() else [Path(path)]
+        for f in files:
+            if any(part.startswith(".") for part in f.parts[len(Path(path).parts) :]):
+                continue
+            if not f.is_file():
+                continue
+            kind = _file_kind(f.name)
+            if f.name.lower().endswith(".gz") or kind == "warc":
+                return None
+            try:
+                if kind == "jsonl":
+                    total += _count_lines(f)
+                elif kind in ("csv", "tsv"):
+                    total += max(0, _count_lines(f) - 1)
+                elif kind == "parquet":
+                    import duckdb  # only Parquet inputs need it here
+
+                    con = duckdb.connect()
+                    try:
+                        rows = con.execute(
+                            "SELECT count(*) FROM read_parquet(?)", [str(f)]
+                        ).fetchall()
+                    finally:
+                        con.close()
+                    total += int(rows[0][0])
+                else:
+                    total += 1
+            except Exception:
+                total += 1
+    return total
+
+
+def _count_lines(path: Path) -> int:
+    lines = 0
+    last = b"\n"
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")
 
 
 def _stat_top(path: str | os.PathLike[str], source: str) -> os.stat_result:
