@@ -198,6 +198,18 @@ def test_scan_writes_pairs_whose_spans_slice_the_files(tmp_path: Path) -> None:
     )
 
 
+def test_scan_stores_its_pairs_in_the_index_for_browsing_tools(tmp_path: Path) -> None:
+    from unspin.index import Index
+
+    _folder, db, out = _scanned(tmp_path)
+    lines = _pairs(out)
+    with Index(db, read_only=True) as index:
+        rows = index.con.execute("SELECT source, derived, family, pair FROM results").fetchall()
+    assert [(r[0], r[1]) for r in rows] == [(p["source"], p["derived"]) for p in lines]
+    assert [json.loads(r[3]) for r in rows] == lines
+    assert rows[0][2] == 1
+
+
 def test_scan_writes_the_ledger_with_one_row_per_document(tmp_path: Path) -> None:
     folder, _db, out = _scanned(tmp_path)
     with (out / "documents.csv").open(encoding="utf-8", newline="") as f:

@@ -13,7 +13,7 @@ import os
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -296,13 +296,13 @@ def align_candidates(
     reports: list[PairReport] = []
     done = 0
     if workers <= 1 or len(chunks) <= 1:
-        _init_worker(db, config, boilerplate)
-        results: Iterator[list[PairReport]] = map(_run_chunk, chunks)
-        for chunk, found in zip(chunks, results, strict=True):
-            reports += found
-            done += len(chunk)
-            if progress:
-                progress(done, len(candidates))
+        with Index(db, config=config.index, read_only=True) as index:
+            aligner = _Aligner(index, config, boilerplate)
+            for chunk in chunks:
+                reports += aligner.run(chunk)
+                done += len(chunk)
+                if progress:
+                    progress(done, len(candidates))
         return reports
     # fork shares the loaded model and the boilerplate map with the workers for free.
     ctx = mp.get_context("fork")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -26,7 +27,7 @@ from .index import AddSummary, Index
 from .ingest import estimate_documents, load_document
 from .pan_cli import default_workers
 from .report import render_html
-from .report.corpus import CatalogEntry, write_scan
+from .report.corpus import CatalogEntry, pair_line, write_scan
 from .report.files import write_text_atomically
 from .report.json import to_json
 
@@ -142,8 +143,6 @@ def check_cmd(
         raise _fail(str(err)) from None
     report = to_json(result.comparison)
     if json_out is not None:
-        import json
-
         data = json.loads(report)
         data["ledger"] = result.ledger.to_dict()
         text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -204,8 +203,15 @@ def scan_cmd(
             result = scan(
                 db, config=config, workers=workers or default_workers(), progress=progress
             )
-            with Index(db, config=config.index, read_only=True) as index:
+            with Index(db, config=config.index) as index:
                 catalog = [CatalogEntry(i, p) for i, p in index.catalog()]
+                index.store_results(
+                    [
+                        (p.source.id, p.derived.id, result.families.get(p.derived.id),
+                         json.dumps(pair_line(p), ensure_ascii=False))
+                        for p in result.pairs
+                    ]
+                )  # fmt: skip
             write_scan(
                 out,
                 pairs=result.pairs,

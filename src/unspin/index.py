@@ -13,6 +13,7 @@ Tables::
     minhash     MinHash LSH band keys
     sentences   hashed sentences, to learn the corpus's boilerplate
     embeddings  sentence vectors (float16) and their mean, per document, for one model
+    results     the last scan's pairs (the ``pairs.jsonl`` objects), for tools that browse
     skipped     inputs that could not be read, with the reason
     meta        the settings the index was built with
 """
@@ -71,6 +72,8 @@ CREATE TABLE IF NOT EXISTS sentences (hash BIGINT NOT NULL, skeleton BIGINT NOT 
                                       words INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (doc_id INTEGER PRIMARY KEY, model TEXT NOT NULL,
                                        vectors BLOB NOT NULL, centroid BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS results (source TEXT NOT NULL, derived TEXT NOT NULL,
+                                    family INTEGER, pair JSON NOT NULL);
 CREATE TABLE IF NOT EXISTS skipped (source TEXT PRIMARY KEY, reason TEXT NOT NULL,
                                     skipped_at TIMESTAMP NOT NULL);
 """
@@ -283,6 +286,20 @@ class Index:
                 progress(summary)
         if rows:
             self._write(list(rows.values()), replaced={k for k in rows if k in stored})
+
+    def store_results(self, rows: Sequence[tuple[str, str, int | None, str]]) -> None:
+        """Replace the stored scan results by ``(source, derived, family, pair JSON)`` rows."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM results")
+            if rows:
+                con.executemany("INSERT INTO results VALUES (?, ?, ?, ?)", list(rows))
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
 
     def _claim_model(self, embedder: Embedder | None) -> None:
         name = embedder.name if embedder is not None else ""
