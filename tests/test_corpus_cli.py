@@ -130,6 +130,7 @@ def test_check_writes_json_and_html_files(tmp_path: Path) -> None:
     page = out_html.read_text(encoding="utf-8")
     assert page.lstrip().lower().startswith("<!doctype html")
     assert SEED_SOURCE.name in page and SEED_DERIVED.name in page
+    assert 'id="ledger"' in page and "Borrowing ledger" in page
 
 
 def test_check_against_a_missing_index_is_one_line_and_exit_2(tmp_path: Path) -> None:

@@ -151,7 +151,7 @@ def check_cmd(
         else:
             _write(Path(json_out), text)
     if html_out is not None:
-        _write(html_out, render_html(result.comparison))
+        _write(html_out, render_html(result.comparison, result.ledger))
     if not quiet:
         console = Console(stderr=json_out == "-", highlight=False)
         led = result.ledger

@@ -17,6 +17,7 @@ from typing import Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from ..provenance import Ledger
 from ..records import Comparison, Derivation, Document, Kind, Op, PairReport, Passage, Span
 
 __all__ = [
@@ -468,8 +469,11 @@ def _environment() -> Environment:
     return _env
 
 
-def render_html(comparison: Comparison) -> str:
-    """The whole report as one static HTML page (inline CSS and JS, no external resources)."""
+def render_html(comparison: Comparison, ledger: Ledger | None = None) -> str:
+    """The whole report as one static HTML page (inline CSS and JS, no external resources).
+
+    With ``ledger`` (``unspin check``), the page opens with the document's borrowing ledger.
+    """
     legend = [
         {
             "kind": k.value,
@@ -491,6 +495,17 @@ def render_html(comparison: Comparison) -> str:
         else [_doc_pane(i, d) for i, d in enumerate(comparison.documents)],
         no_reuse=no_reuse_message(comparison.documents),
         legend=legend,
+        ledger=None
+        if ledger is None
+        else {
+            "document": ledger.document,
+            "borrowed": f"{ledger.borrowed_share:.0%}",
+            "original": f"{ledger.original_share:.0%}",
+            "sources": [
+                {"source": e.source, "chars": e.chars, "share": f"{e.share:.1%}"}
+                for e in ledger.entries
+            ],
+        },
         kind_background={k.value: v for k, v in KIND_BACKGROUND.items()},
         kind_accent={k.value: v for k, v in KIND_ACCENT.items()},
     )
