@@ -640,7 +640,7 @@ class _Noise:
             for m in content_words(d.text):
                 counts[m.group()] = counts.get(m.group(), 0) + 1
         vocab = sorted(counts)
-        # Drawn by frequency once, then read round-robin: random.choices per word is slow.
+        # Drawn by frequency once, then picked from at random: random.choices per word is slow.
         self.words = rng.choices(vocab, weights=[counts[w] for w in vocab], k=1 << 16)
         self.k = 0
         self.rate = rate
@@ -652,7 +652,9 @@ class _Noise:
             return "".join(str(self.rng.randrange(10)) if c.isdigit() else c for c in w)
         if len(w) < 3 or w.lower() in _STOP or self.rng.random() >= self.rate:
             return w
-        self.k = (self.k + 1) & 0xFFFF
+        # A random draw each time: reading the list in turn would give two documents the
+        # same run of replacement words, phrases they would then share.
+        self.k = self.rng.randrange(len(self.words))
         # Names too: a recombined paragraph that kept its names would still share them,
         # and the phrases around them, with its own story and every other recombination.
         new = self.words[self.k]

@@ -188,6 +188,9 @@ class IndexConfig:
     #: Documents are written in transactions of this many: an interrupted run loses at
     #: most one batch, which the next run redoes.
     batch_documents: int = 256
+    #: DuckDB's memory budget per connection (its default is 80 % of the machine): joins
+    #: past it spill to disk instead of crowding out the aligning workers.
+    duckdb_memory: str = "1GB"
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,7 +152,11 @@ class Index:
         if read_only and not Path(path).is_file():
             raise InputError(self.path, "no such index (create it with `unspin index add`)")
         try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
+            self.con = duckdb.connect(
+                self.path,
+                read_only=read_only,
+                config={"memory_limit": self.config.duckdb_memory},
+            )
         except (duckdb.Error, OSError) as err:
             raise InputError(self.path, f"cannot open index: {_one_line(err)}") from None
         try:
