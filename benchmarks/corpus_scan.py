@@ -219,8 +219,10 @@ def tables(result: dict[str, Any]) -> str:
         f"Pairs predicted {s['predicted_pairs']}: matched {s['matched']}, siblings "
         f"{s['siblings']}, false positives {s['false_positives']} (on controls "
         f"{s['control_false_positives']} of {s['controls']}). Planted pair recall "
-        f"{_f(s['pair_recall'])}, precision {_f(s['pair_precision'])}, direction accuracy "
-        f"{_f(s['direction_accuracy'])}.",
+        f"{_f(s['pair_recall'])}, precision {_f(s['pair_precision'])} over all pairs and "
+        f"{_f(s['planted_precision'])} over the {s['predicted_touching_planted']} pairs that "
+        f"mark planted text (the rest is Reuters reusing its own text, which no truth lists), "
+        f"direction accuracy {_f(s['direction_accuracy'])}.",
         "",
         "| kind | n | pair recall | direction | derived chars P / R / F1 | "
         "source chars P / R / F1 | predicted passage kinds |",

@@ -194,14 +194,16 @@ def test_semantic_look_drops_weak_candidates_whose_sentences_are_far_apart() -> 
     near = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float16)
     far = np.array([[0.6, 0.8]], dtype=np.float16)  # cosine 0.8 at best with ``near``
     vectors = {1: near, 2: near.copy(), 3: far}
-    config = CandidateConfig(align_always=6)
+    config = CandidateConfig(align_always=6, min_shared=3, min_strong_sentences=2)
     candidates = [
         Candidate(1, 2, shared_ngrams=3),  # identical sentences: aligned
         Candidate(1, 3, shared_ngrams=3),  # 0.8 < 0.85: dropped
         Candidate(1, 3, shared_ngrams=6),  # many shared phrases: aligned regardless
-        Candidate(1, 3, shared_ngrams=3, cosine=0.95),  # a semantic neighbour: aligned
+        Candidate(1, 2, lsh=True),  # MinHash only, two sentence pairs at 1.0: aligned
+        Candidate(1, 3, cosine=0.95),  # embedding only, no strong sentence pair: dropped
         Candidate(1, 4, shared_ngrams=3),  # no vectors stored: aligned
     ]
-    kept = semantic_look(candidates, vectors, weak=0.85, config=config)
-    assert kept == [candidates[0], candidates[2], candidates[3], candidates[4]]
-    assert semantic_look(candidates[1:2], vectors, weak=0.75, config=config) == candidates[1:2]
+    kept = semantic_look(candidates, vectors, weak=0.85, strong=0.9, config=config)
+    assert kept == [candidates[0], candidates[2], candidates[3], candidates[5]]
+    looser = semantic_look(candidates[1:2], vectors, weak=0.75, strong=0.9, config=config)
+    assert looser == candidates[1:2]

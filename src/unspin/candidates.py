@@ -129,27 +129,32 @@ def semantic_look(
     vectors: dict[int, npt.NDArray[np.float16]],
     *,
     weak: float,
+    strong: float,
     config: CandidateConfig,
 ) -> list[Candidate]:
     """Candidates worth aligning: a cheap look at sentence vectors before the aligner.
 
     A pair found by a few shared phrases alone (a name and a title, say) whose sentences
     nowhere reach the model's ``weak`` seed cosine cannot seed a passage except through
-    copied runs, which share many more phrases (``align_always``). Most chance candidates
-    of a large corpus end here, at a few microseconds each instead of milliseconds.
+    copied runs, which share many more phrases (``align_always``). A pair found by
+    MinHash or by mean embedding alone, with no rare phrase in common, needs two sentence
+    pairs at the ``strong`` cosine: a heavily spun passage keeps that much of its
+    meaning, two stories of one beat or two tables of figures rarely do. Most chance
+    candidates of a large corpus end here, at microseconds each instead of milliseconds.
     """
     out = []
     for c in candidates:
         va, vb = vectors.get(c.a), vectors.get(c.b)
-        if (
-            c.shared_ngrams >= config.align_always
-            or c.cosine
-            or va is None
-            or vb is None
-            or not len(va)
-            or not len(vb)
-            or float((va.astype(np.float32) @ vb.astype(np.float32).T).max()) >= weak
-        ):
+        if c.shared_ngrams >= config.align_always or va is None or vb is None:
+            out.append(c)
+            continue
+        if not len(va) or not len(vb):
+            continue
+        sims = va.astype(np.float32) @ vb.astype(np.float32).T
+        if c.shared_ngrams >= config.min_shared:
+            if float(sims.max()) >= weak:
+                out.append(c)
+        elif int((sims >= strong).sum()) >= config.min_strong_sentences:
             out.append(c)
     return out
 

@@ -223,6 +223,10 @@ class CandidateConfig:
     #: A MinHash bucket larger than this is a family of near-duplicates whose pairs the
     #: n-gram join already finds; expanding it would be quadratic.
     max_bucket: int = 200
+    #: A candidate with fewer rare n-grams than ``min_shared`` (found by MinHash or by
+    #: embedding alone) is aligned when this many sentence pairs reach the model's
+    #: ``strong`` cosine (see ``candidates.semantic_look``).
+    min_strong_sentences: int = 2
     #: Semantic recall: each document's nearest neighbours by mean sentence embedding,
     #: kept above this cosine (spun copies share few n-grams but keep their meaning).
     semantic_neighbours: int = 3

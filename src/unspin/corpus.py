@@ -365,6 +365,7 @@ def scan(
                 candidates,
                 index.sentence_vectors(),
                 weak=thresholds.weak,
+                strong=thresholds.strong,
                 config=config.candidates,
             )
         seconds["candidates"] = time.perf_counter() - t
