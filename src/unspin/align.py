@@ -159,7 +159,7 @@ def sentence_similarity(
 
 #: Below this many cells (sentences of both texts x vocabulary) the similarity matrices are
 #: computed dense: news-length pairs, where sparse bookkeeping costs more than the sums.
-_DENSE_CELLS = 250_000
+_DENSE_CELLS = 40_000
 
 
 def _lexical_dense(
