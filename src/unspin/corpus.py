@@ -22,7 +22,14 @@ from . import __version__
 from .candidates import Candidate, corpus_candidates, query_candidates, semantic_look
 from .config import CandidateConfig, Config, EmbedConfig
 from .embed import Embedder, load_embedder
-from .fingerprint import STOPWORDS, U64, content_shingles, minhash_bands, sentence_keys
+from .fingerprint import (
+    STOPWORDS,
+    U64,
+    content_shingles,
+    fingerprint,
+    minhash_bands,
+    sentence_keys,
+)
 from .index import AddSummary, Index, StoredDocument, centroid
 from .ingest import check_paths, iter_documents
 from .pipeline import Prepared, compare_prepared, pair_report, prepare
@@ -457,9 +464,11 @@ def check(
         candidates = query_candidates(index, shingles, bands, mean, config.candidates)
         ids = [c.b for c in candidates]
         stored = list(index.documents(ids))
-        prepared = index.prepared_many(stored) if model else {
-            s.doc_id: _lexical(index, s) for s in stored
-        }  # fmt: skip
+        prepared = (
+            index.prepared_many(stored)
+            if model
+            else {s.doc_id: Prepared(fingerprint(s.document), None) for s in stored}
+        )
         common = index.common_sentences(
             min_docs=config.candidates.boilerplate_min_docs,
             max_words=config.candidates.boilerplate_max_words,
@@ -469,23 +478,34 @@ def check(
             max_words=config.candidates.boilerplate_max_words,
             doc_ids=ids,
         )
-    own = [(s, e) for _, sk, s, e, _ in sentence_keys(mine.fingerprint) if sk in common]
-    reports: list[tuple[PairReport, bool]] = []
-    for s in stored:
-        if _same_file(s.document.path, doc.path):
-            continue  # the document itself, already indexed, is not its own source
-        result = compare_prepared(s.document, doc, prepared[s.doc_id], mine, config=config)
-        for pair in result.pairs:
-            mine_derived = pair.derived is doc
-            theirs = boiler.get(s.doc_id, [])
-            kept = without_boilerplate(
-                pair,
-                theirs if mine_derived else own,
-                own if mine_derived else theirs,
-                config=config,
-            )
-            if kept is not None:
-                reports.append((kept, mine_derived))
+        own = [(s, e) for _, sk, s, e, _ in sentence_keys(mine.fingerprint) if sk in common]
+        found: list[tuple[PairReport, bool, list[U64]]] = []
+        for s in stored:
+            if _same_file(s.document.path, doc.path):
+                continue  # the document itself, already indexed, is not its own source
+            theirs = prepared[s.doc_id]
+            result = compare_prepared(s.document, doc, theirs, mine, config=config)
+            for pair in result.pairs:
+                mine_derived = pair.derived is doc
+                spans = boiler.get(s.doc_id, [])
+                kept = without_boilerplate(
+                    pair,
+                    spans if mine_derived else own,
+                    own if mine_derived else spans,
+                    config=config,
+                )
+                if kept is not None:
+                    src, der = (theirs, mine) if mine_derived else (mine, theirs)
+                    shared = shared_ngrams(kept, src, der, config.index.shingle_n)
+                    found.append((kept, mine_derived, shared))
+        # The same corpus evidence as a scan: the house style of the index is no source.
+        df = index.document_frequency([h for _, _, hs in found for h in hs])
+        rare = rare_limit(index.count(), config.candidates)
+    reports = [
+        (kept, mine_derived)
+        for pair, mine_derived, shared in found
+        if (kept := with_corpus_evidence(pair, shared, df, rare, config=config)) is not None
+    ]
     reports.sort(key=lambda rm: (-rm[0].derived_coverage, rm[0].source.id, rm[0].derived.id))
     others = tuple(r.source if derived else r.derived for r, derived in reports)
     comparison = Comparison(
@@ -501,8 +521,3 @@ def _same_file(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return False
     return a == b or (os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b))
-
-
-def _lexical(index: Index, stored: StoredDocument) -> Prepared:
-    p = index.prepared(stored)
-    return Prepared(p.fingerprint, None)

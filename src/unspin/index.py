@@ -485,11 +485,6 @@ class Index:
         while rows := cur.fetchmany(4096):
             yield from ((str(i), p) for i, p in rows)
 
-    def doc_ids(self) -> list[int]:
-        return [int(r[0]) for r in self.con.execute(
-            "SELECT doc_id FROM documents ORDER BY doc_id"
-        ).fetchall()]  # fmt: skip
-
     def documents(self, doc_ids: Sequence[int] | None = None) -> Iterator[StoredDocument]:
         """Stored documents in ``doc_id`` order (all, or the ones asked for)."""
         sql = "SELECT doc_id, id, path, url, date, title, outlet, text, body FROM documents"
@@ -506,10 +501,6 @@ class Index:
                     outlet=outlet, body=tuple(tuple(s) for s in json.loads(body)),
                 )  # fmt: skip
                 yield StoredDocument(int(doc_id), doc)
-
-    def prepared(self, stored: StoredDocument) -> Prepared:
-        """Fingerprint a stored document and attach its stored vectors (no re-encoding)."""
-        return self.prepared_many([stored])[stored.doc_id]
 
     def prepared_many(self, stored: Sequence[StoredDocument]) -> dict[int, Prepared]:
         """``prepared`` for many documents, their vectors read in one query."""
