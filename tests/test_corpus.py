@@ -428,3 +428,29 @@ def test_scan_aligns_dated_pairs_one_way_with_the_same_passages_as_compare(tmp_p
         q.derived_span for q in both.pairs[0].passages
     ]
     assert one.pairs[0].direction.method == "date"
+
+
+def test_a_corpus_template_is_boilerplate_but_a_word_for_word_filling_is_a_copy(
+    tmp_path: Path,
+) -> None:
+    """Five companies' results in one house template: no pair between them; an exact
+    republication of one of them is still reported, its template sentences included."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    fillings = [
+        dict(co=f"{name} Corp", a=f"{10 + i}.5", b=f"1.{20 + i}", c=f"{9 + i}.1", d=f"{80 + i}",
+             e=f"{200 + 7 * i}.3", f=f"{190 + 5 * i}.7", g=f"{20 + i}.4", h=f"{18 + i}.2")
+        for i, name in enumerate(["Halden", "Brell", "Corvo", "Dunmore", "Eskel", "Farrow"])
+    ]  # fmt: skip
+    for i, filling in enumerate(fillings):
+        text = dated(f"1987-03-0{i + 1}", _TEMPLATE.format(**filling))
+        (folder / f"{i}.txt").write_text(text, encoding="utf-8")
+    original = (folder / "0.txt").read_text(encoding="utf-8")
+    (folder / "copy.txt").write_text(original.replace("1987-03-01", "1987-03-09"), "utf-8")
+    db = tmp_path / "i.db"
+    index_paths([folder], db, config=LEXICAL)
+    result = scan(db, config=LEXICAL)
+    pairs = {(name(p.source.id), name(p.derived.id)) for p in result.pairs}
+    assert pairs == {("0.txt", "copy.txt")}
+    (pair,) = result.pairs
+    assert pair.derived_coverage > 0.9

@@ -30,7 +30,7 @@ from .fingerprint import (
     minhash_bands,
     sentence_keys,
 )
-from .index import AddSummary, Index, StoredDocument, centroid
+from .index import AddSummary, Boilerplate, Index, StoredDocument, centroid
 from .ingest import check_paths, iter_documents
 from .pipeline import Prepared, compare_prepared, pair_report, prepare
 from .provenance import Ledger, common_sources, families, ledger
@@ -93,30 +93,47 @@ def _inside(span: Span, spans: Sequence[Span]) -> int:
 
 def without_boilerplate(
     report: PairReport,
-    source_spans: Sequence[Span],
-    derived_spans: Sequence[Span],
+    source: Boilerplate | None,
+    derived: Boilerplate | None,
     *,
     config: Config,
 ) -> PairReport | None:
     """The report minus passages that are mostly corpus boilerplate, on reduced bodies.
 
-    Applied after alignment rather than before, so a document's stored sentence vectors
-    still line up with its sentences.
+    A template's sentences are boilerplate unless copied word for word: the same filling
+    is the same facts. Applied after alignment rather than before, so a document's stored
+    sentence vectors still line up with its sentences.
     """
-    if not source_spans and not derived_spans:
+    source, derived = source or Boilerplate(), derived or Boilerplate()
+    if not (source.lines or source.templates or derived.lines or derived.templates):
         return report
     share = config.candidates.boilerplate_share
+
+    def mostly(span: Span, spans: Boilerplate, copy: bool) -> bool:
+        inside = _inside(span, spans.lines) + (0 if copy else _inside(span, spans.templates))
+        return inside >= share * (span[1] - span[0])
+
     kept = [
         p
         for p in report.passages
-        if _inside(p.derived_span, derived_spans) < share * (p.derived_span[1] - p.derived_span[0])
-        and _inside(p.source_span, source_spans) < share * (p.source_span[1] - p.source_span[0])
+        if not mostly(p.derived_span, derived, p.kind is Kind.VERBATIM)
+        and not mostly(p.source_span, source, p.kind is Kind.VERBATIM)
     ]
     if not kept:
         return None
-    source = replace(report.source, body=subtract(report.source.body, source_spans))
-    derived = replace(report.derived, body=subtract(report.derived.body, derived_spans))
-    return pair_report(source, derived, kept, report.direction, config=config)
+
+    def body(doc: Document, spans: Boilerplate, side: str) -> tuple[Span, ...]:
+        copies = [getattr(p, side) for p in kept if p.kind is Kind.VERBATIM]
+        templates = [t for t in spans.templates if not _inside(t, copies)]
+        return subtract(doc.body, [*spans.lines, *templates])
+
+    return pair_report(
+        replace(report.source, body=body(report.source, source, "source_span")),
+        replace(report.derived, body=body(report.derived, derived, "derived_span")),
+        kept,
+        report.direction,
+        config=config,
+    )
 
 
 # -- alignment of candidate pairs (in worker processes) ---------------------------------------
@@ -221,7 +238,7 @@ class _Aligner:
 
     index: Index
     config: Config
-    boilerplate: dict[int, list[Span]]
+    boilerplate: dict[int, Boilerplate]
     rare: int = 0
     #: Documents recur across candidates (a document has a dozen on average), so each
     #: worker keeps the ones it prepared last instead of reading and fingerprinting again.
@@ -262,8 +279,8 @@ class _Aligner:
                 src, der = (c.a, c.b) if pair.source is a.document else (c.b, c.a)
                 kept = without_boilerplate(
                     pair,
-                    self.boilerplate.get(src, []),
-                    self.boilerplate.get(der, []),
+                    self.boilerplate.get(src),
+                    self.boilerplate.get(der),
                     config=self.config,
                 )
                 if kept is not None:
@@ -279,7 +296,7 @@ class _Aligner:
 _WORKER: _Aligner | None = None
 
 
-def _init_worker(db: str, config: Config, boilerplate: dict[int, list[Span]]) -> None:
+def _init_worker(db: str, config: Config, boilerplate: dict[int, Boilerplate]) -> None:
     global _WORKER
     _WORKER = _Aligner(Index(db, config=config.index, read_only=True), config, boilerplate)
 
@@ -292,7 +309,7 @@ def _run_chunk(chunk: list[Candidate]) -> list[PairReport]:
 def align_candidates(
     db: str,
     candidates: list[Candidate],
-    boilerplate: dict[int, list[Span]],
+    boilerplate: dict[int, Boilerplate],
     *,
     config: Config,
     workers: int,
@@ -478,7 +495,13 @@ def check(
             max_words=config.candidates.boilerplate_max_words,
             doc_ids=ids,
         )
-        own = [(s, e) for _, sk, s, e, _ in sentence_keys(mine.fingerprint) if sk in common]
+        lines, templates = common
+        own = Boilerplate()
+        for h, sk, start, end, _ in sentence_keys(mine.fingerprint):
+            if h in lines:
+                own.lines.append((start, end))
+            elif sk in templates:
+                own.templates.append((start, end))
         found: list[tuple[PairReport, bool, list[U64]]] = []
         for s in stored:
             if _same_file(s.document.path, doc.path):
@@ -487,7 +510,7 @@ def check(
             result = compare_prepared(s.document, doc, theirs, mine, config=config)
             for pair in result.pairs:
                 mine_derived = pair.derived is doc
-                spans = boiler.get(s.doc_id, [])
+                spans = boiler.get(s.doc_id)
                 kept = without_boilerplate(
                     pair,
                     spans if mine_derived else own,
@@ -511,7 +534,8 @@ def check(
     comparison = Comparison(
         documents=(doc, *others), pairs=tuple(r for r, _ in reports), version=__version__
     )
-    body_doc = replace(doc, body=subtract(doc.body, own)) if own else doc
+    own_spans = [*own.lines, *own.templates]
+    body_doc = replace(doc, body=subtract(doc.body, own_spans)) if own_spans else doc
     sources = [replace(r, derived=body_doc) for r, derived in reports if derived]
     return CheckResult(comparison, ledger(body_doc, sources), len(candidates))
 

@@ -549,51 +549,68 @@ class Index:
         self.con.unregister("wanted_hashes")
         return {int(h): int(n) for h, n in rows}
 
-    def common_sentences(self, *, min_docs: int, max_words: int) -> set[int]:
-        """Skeleton hashes of the corpus's boilerplate sentences (see ``boilerplate``)."""
-        rows = self.con.execute(_COMMON_SKELETONS, [max_words, min_docs, min_docs]).fetchall()
-        return {int(r[0]) for r in rows}
+    def common_sentences(self, *, min_docs: int, max_words: int) -> tuple[set[int], set[int]]:
+        """The corpus's boilerplate as keys: (line hashes, template skeletons); see below."""
+        lines = self.con.execute(_COMMON_LINES, [max_words, min_docs]).fetchall()
+        templates = self.con.execute(_TEMPLATES, [min_docs]).fetchall()
+        return {int(r[0]) for r in lines}, {int(r[0]) for r in templates}
 
     def boilerplate(
         self, *, min_docs: int, max_words: int, doc_ids: Sequence[int] | None = None
-    ) -> dict[int, list[Span]]:
+    ) -> dict[int, Boilerplate]:
         """Per document, the spans of its sentences that are the corpus's boilerplate.
 
         Two kinds, both learned from corpus frequency (after TextPAIR's banality filter and
         passim's within-series boilerplate, without needing series labels):
 
-        * a short line (at most ``max_words``) found word for word in ``min_docs``
-          documents: a masthead, a credit. A story carried by many outlets repeats whole
-          paragraphs of long sentences, so it is not mistaken for one;
-        * a sentence template filled in ``min_docs`` different ways: the same words around
-          different names and figures ("X is issuing a N eurobond due D ..."). A sentence
-          copied by many outlets is one filling, however often it recurs.
+        * ``lines``: a short line (at most ``max_words``) found word for word in
+          ``min_docs`` documents: a masthead, a credit. A story carried by many outlets
+          repeats whole paragraphs of long sentences, so it is not mistaken for one;
+        * ``templates``: a sentence template filled in ``min_docs`` different ways: the
+          same words around different names and figures ("X is issuing a N eurobond due
+          D ..."). A sentence copied by many outlets is one filling, however often it
+          recurs; and one filling copied word for word is a copy of the same facts.
         """
-        only = "" if doc_ids is None else "WHERE s.doc_id IN (SELECT unnest(?))"
-        params: list[object] = [max_words, min_docs, min_docs]
-        if doc_ids is not None:
-            params.append(list(doc_ids))
-        rows = self.con.execute(
-            f"""
-            WITH common AS ({_COMMON_SKELETONS})
-            SELECT s.doc_id, s.start_char, s.end_char FROM sentences s
-            JOIN common USING (skeleton) {only} ORDER BY s.doc_id, s.start_char
-            """,
-            params,
-        ).fetchall()
-        out: dict[int, list[Span]] = {}
-        for doc_id, start, end in rows:
-            out.setdefault(int(doc_id), []).append((int(start), int(end)))
+        only = "" if doc_ids is None else "AND s.doc_id IN (SELECT unnest(?))"
+        out: dict[int, Boilerplate] = {}
+        kinds: list[tuple[str, str, str, list[object]]] = [
+            ("lines", _COMMON_LINES, "hash", [max_words, min_docs]),
+            ("templates", _TEMPLATES, "skeleton", [min_docs]),
+        ]
+        for which, sql, key, params in kinds:
+            if doc_ids is not None:
+                params = [*params, list(doc_ids)]
+            rows = self.con.execute(
+                f"""
+                WITH common AS ({sql})
+                SELECT s.doc_id, s.start_char, s.end_char FROM sentences s
+                WHERE s.{key} IN (SELECT {key} FROM common) {only}
+                ORDER BY s.doc_id, s.start_char
+                """,
+                params,
+            ).fetchall()
+            for doc_id, start, end in rows:
+                found = out.setdefault(int(doc_id), Boilerplate())
+                getattr(found, which).append((int(start), int(end)))
         return out
 
 
-#: Skeletons of boilerplate: short lines repeated word for word in many documents, and
-#: templates filled in many different ways (parameters: max words, min docs, min docs).
-_COMMON_SKELETONS = """
-    SELECT skeleton FROM sentences
-    GROUP BY skeleton
-    HAVING (max(words) <= ? AND count(DISTINCT doc_id) >= ?)
-        OR count(DISTINCT hash) >= ?
+@dataclass(slots=True)
+class Boilerplate:
+    """A document's sentences that are its corpus's boilerplate (``Index.boilerplate``)."""
+
+    lines: list[Span] = field(default_factory=list)
+    templates: list[Span] = field(default_factory=list)
+
+
+#: Short lines repeated word for word in many documents (parameters: max words, min docs).
+_COMMON_LINES = """
+    SELECT hash FROM sentences WHERE words <= ?
+    GROUP BY hash HAVING count(DISTINCT doc_id) >= ?
+"""
+#: Sentence templates filled in many different ways (parameter: min fillings).
+_TEMPLATES = """
+    SELECT skeleton FROM sentences GROUP BY skeleton HAVING count(DISTINCT hash) >= ?
 """
 
 
