@@ -166,8 +166,10 @@ class Index:
                 for r in self.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
             }
             if tables and "meta" not in tables:
-                raise duckdb.CatalogException(
-                    f"it holds other tables ({', '.join(sorted(tables)[:3])})"
+                self.con.close()
+                raise InputError(
+                    self.path,
+                    f"not an unspin index: it holds other tables ({', '.join(sorted(tables)[:3])})",
                 )
             if not read_only:
                 self.con.execute(_SCHEMA)
@@ -251,14 +253,13 @@ class Index:
             if isinstance(item, Skipped):
                 self._record_skip(item)
                 summary.skipped.append(item)
-            else:
-                buffer.append(item)
-                if len(buffer) >= self.config.batch_documents:
-                    self._store(buffer, embedder, summary, progress)
-                    buffer = []
-                    continue
-            if progress is not None and not buffer:
-                progress(summary)
+                if progress is not None:
+                    progress(summary)
+                continue
+            buffer.append(item)
+            if len(buffer) >= self.config.batch_documents:
+                self._store(buffer, embedder, summary, progress)
+                buffer = []
         if buffer:
             self._store(buffer, embedder, summary, progress)
         return summary
