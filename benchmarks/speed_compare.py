@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import reuters
 from runinfo import finish, machine, revision, write_results
 from unspin.align import align
 from unspin.classify import classify
@@ -244,21 +245,8 @@ def reuters_dir(data_dir: Path) -> Path | None:
 
 
 def _paragraphs(body: str) -> list[str]:
-    """A Reuters body as paragraphs: a paragraph starts on an indented line."""
-    text = html.unescape(body).replace("\x03", "")
-    paras: list[list[str]] = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        if not paras or line.startswith((" ", "\t")):
-            paras.append([])
-        paras[-1].append(line.strip())
-    out = [" ".join(p) for p in paras]
-    if out and out[-1].strip().lower() in {"reuter", "reuters"}:
-        out.pop()
-    elif out and out[-1].endswith((" Reuter", " REUTER")):
-        out[-1] = out[-1].rsplit(" ", 1)[0]
-    return [p for p in out if p]
+    """A Reuters body as paragraphs (``reuters.paragraphs`` after decoding the SGML)."""
+    return reuters.paragraphs(html.unescape(body).replace("\x03", ""))
 
 
 def load_stories(corpus: Path, *, min_words: int = 120, limit: int = 600) -> list[list[str]]:

@@ -15,7 +15,13 @@ import typer
 from rich.console import Console
 
 from . import __version__
-from .cli_options import ModelOption, NoModelOption
+from .cli_options import (
+    HtmlOutOption,
+    JsonOutOption,
+    ModelOption,
+    NoModelOption,
+    QuietSummaryOption,
+)
 from .config import Config, EmbedConfig
 from .corpus_cli import register as register_corpus_commands
 from .embed import load_embedder
@@ -96,12 +102,8 @@ def _resolve(p: str, pairs_file: Path) -> str:
 def compare_cmd(
     a: Annotated[Path | None, typer.Argument(help="First document (txt, json or html).")] = None,
     b: Annotated[Path | None, typer.Argument(help="Second document.")] = None,
-    json_out: Annotated[
-        str | None, typer.Option("--json", help="Write the JSON report to PATH ('-' = stdout).")
-    ] = None,
-    html_out: Annotated[
-        Path | None, typer.Option("--html", help="Write the side-by-side HTML report to PATH.")
-    ] = None,
+    json_out: JsonOutOption = None,
+    html_out: HtmlOutOption = None,
     pairs: Annotated[
         Path | None, typer.Option("--pairs", help="Batch mode: a file of 'A<TAB>B' lines.")
     ] = None,
@@ -110,7 +112,7 @@ def compare_cmd(
     ] = None,
     no_model: NoModelOption = False,
     model: ModelOption = "static",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
+    quiet: QuietSummaryOption = False,
 ) -> None:
     """Compare two documents, or every pair listed in --pairs."""
     try:

@@ -19,7 +19,14 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from .cli_options import ModelOption, NoModelOption
+from .cli_options import (
+    HtmlOutOption,
+    JsonOutOption,
+    ModelOption,
+    NoModelOption,
+    QuietProgressOption,
+    QuietSummaryOption,
+)
 from .config import Config, EmbedConfig
 from .corpus import check, index_paths, scan
 from .errors import UnspinError
@@ -64,7 +71,7 @@ def add_cmd(
     db: DbOption = DEFAULT_DB,
     no_model: NoModelOption = False,
     model: ModelOption = "static",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: QuietProgressOption = False,
 ) -> None:
     """Add documents to the index: new ones added, changed ones replaced, unchanged skipped."""
     console = _stderr()
@@ -125,14 +132,10 @@ def add_cmd(
 def check_cmd(
     doc: Annotated[Path, typer.Argument(help="The document to check (txt, json or html).")],
     db: DbOption = DEFAULT_DB,
-    json_out: Annotated[
-        str | None, typer.Option("--json", help="Write the JSON report to PATH ('-' = stdout).")
-    ] = None,
-    html_out: Annotated[
-        Path | None, typer.Option("--html", help="Write the side-by-side HTML report to PATH.")
-    ] = None,
+    json_out: JsonOutOption = None,
+    html_out: HtmlOutOption = None,
     no_model: NoModelOption = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No terminal summary.")] = False,
+    quiet: QuietSummaryOption = False,
 ) -> None:
     """Find the sources of one document in the index, with its borrowing ledger."""
     try:
@@ -178,7 +181,7 @@ def scan_cmd(
     no_html: Annotated[
         bool, typer.Option("--no-html", help="Skip index.html and the per-pair pages.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: QuietProgressOption = False,
 ) -> None:
     """Find every reuse pair in the index: candidates, alignment, direction, ledger, families."""
     console = _stderr()

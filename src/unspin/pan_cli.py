@@ -36,7 +36,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .cli_options import ModelOption, NoModelOption
+from .cli_options import ModelOption, NoModelOption, QuietProgressOption
 from .config import Config, EmbedConfig
 from .embed import Embedder, load_embedder
 from .errors import InputError, UnspinError
@@ -412,7 +412,7 @@ def align_cmd(
     ] = None,
     no_model: NoModelOption = False,
     model: ModelOption = "static",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: QuietProgressOption = False,
 ) -> None:
     """Align every pair listed in PAIRS and write one PAN detection file per pair."""
     try:
