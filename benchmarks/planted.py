@@ -694,7 +694,10 @@ def build_scale(
     n_base = n_docs - n_derived
     recombine = n_base + n_derived > len(pool)
     base = pool[: min(n_base, len(pool))]
-    spare = pool[len(base) :] if not recombine else []
+    isolated = _isolated(pool)
+    # A host is isolated too: a host whose text the wire also ran elsewhere in the corpus
+    # makes its derived document real, unlisted reuse of that other story.
+    spare = [d for d in pool[len(base) :] if d.id in isolated] if not recombine else []
     noise_fn = _Noise(pool, noise, rng)
     paragraphs = [(i, p) for i, d in enumerate(pool) for p in d.paras if len(p.split()) >= 5]
     lengths = [len(d.paras) for d in pool]
@@ -731,7 +734,6 @@ def build_scale(
 
     base += [recombined(f"recombined-{n:06d}") for n in range(n_base - len(base))]
     # Sources: any base document with a plantable passage, each at most once while they last.
-    isolated = _isolated(pool)
     eligible = [
         d for d in base if d.id in isolated and choose_passage(d, random.Random(0)) is not None
     ]

@@ -23,11 +23,13 @@ from .candidates import Candidate, corpus_candidates, query_candidates, semantic
 from .config import CandidateConfig, Config, EmbedConfig
 from .embed import Embedder, load_embedder
 from .fingerprint import (
+    GENERIC_NAMES,
     STOPWORDS,
     U64,
     content_shingles,
     fingerprint,
     minhash_bands,
+    posting_keys,
     sentence_keys,
 )
 from .index import AddSummary, Boilerplate, Index, StoredDocument, centroid
@@ -143,8 +145,8 @@ def shared_ngrams(pair: PairReport, source: Prepared, derived: Prepared, n: int)
     """Per passage, the content n-grams its two sides share (hashes, as in the postings)."""
     return [
         np.intersect1d(
-            content_shingles(source.fingerprint, n, p.source_span)[0],
-            content_shingles(derived.fingerprint, n, p.derived_span)[0],
+            posting_keys(source.fingerprint, n, p.source_span)[0],
+            posting_keys(derived.fingerprint, n, p.derived_span)[0],
         )
         for p in pair.passages
     ]
@@ -154,22 +156,12 @@ def shared_ngrams(pair: PairReport, source: Prepared, derived: Prepared, n: int)
 _SPECIFIC = re.compile(r"[A-Z](?:\.[A-Z])+\.?|\b[A-Z][\w'-]*|\d(?:[\d,.]*\d)?")
 
 
-#: Capitalised words that name no one in particular: calendar words, company designators.
-_GENERIC = frozenset(
-    """
-    january february march april may june july august september october november december
-    monday tuesday wednesday thursday friday saturday sunday inc corp co ltd plc llc sa ag
-    nv group company corporation
-    """.split()
-)
-
-
 def specifics(text: str) -> set[str]:
     """The names and figures of a text (capitalised function and calendar words left out)."""
     return {
         w.rstrip(".")
         for w in _SPECIFIC.findall(text)
-        if w.lower() not in STOPWORDS and w.rstrip(".").lower() not in _GENERIC
+        if w.lower() not in STOPWORDS and w.rstrip(".").lower() not in GENERIC_NAMES
     }
 
 
@@ -469,9 +461,11 @@ def check(
         if embedder is not None and embedder.name != model:
             embedder = None
         mine = prepare(doc, embedder)
-        shingles, _ = content_shingles(mine.fingerprint, config.index.shingle_n)
+        shingles, _ = posting_keys(mine.fingerprint, config.index.shingle_n)
         bands = minhash_bands(
-            shingles, bands=config.index.minhash_bands, rows=config.index.minhash_rows
+            content_shingles(mine.fingerprint, config.index.shingle_n)[0],
+            bands=config.index.minhash_bands,
+            rows=config.index.minhash_rows,
         )
         mean = (
             centroid(mine.embeddings, mine.fingerprint.sentence_in_body)

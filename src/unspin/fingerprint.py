@@ -44,10 +44,11 @@ _OPENING_PUNCT = frozenset("\"'“‘«([\x1c\x18")
 _PARAGRAPH = re.compile(r"[^\r\n]+")
 # A sentence ends at . ! ? or … (possibly followed by closing quotes or brackets) and
 # whitespace, before the next sentence's first letter or digit (maybe after an opening
-# quote). A lower-case start counts too: spinners, OCR and chat lower-case sentence
-# starts, and a sentence missed doubles the next one's length (abbreviations and
-# initials are screened out by ``_ends_with_abbreviation``).
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]\x19\x1d]*\s+(?=[\"'“‘«(\[\x18\x1c]?[^\W_])")
+# quote or bracket, or the angle bracket wire copy puts round a company name:
+# "<Consolidated Gold Fields PLC>'s ..."). A lower-case start counts too: spinners, OCR
+# and chat lower-case sentence starts, and a sentence missed doubles the next one's
+# length (abbreviations and initials are screened out by ``_ends_with_abbreviation``).
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’»)\]\x19\x1d]*\s+(?=[\"'“‘«(\[<\x18\x1c]?[^\W_])")
 # Scraped text often loses the space after a full stop ("a botanist.On visits to ..."):
 # a stop glued between a lower-case word and a capitalised one ends a long sentence.
 _GLUED_END = re.compile(r"(?<=[a-z]{2})[.!?]+(?=[A-Z][a-z])")
@@ -412,6 +413,72 @@ def content_shingles(fp: Fingerprint, n: int, span: Span | None = None) -> tuple
             grams = grams * np.uint64(0x100000001B3) + h[k : len(h) - n + 1 + k]
     uniq, first = np.unique(grams, return_index=True)
     return uniq, positions[first]
+
+
+#: Capitalised words that name no one in particular: calendar words, company designators.
+GENERIC_NAMES = frozenset(
+    """
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday inc corp co ltd plc llc sa ag
+    nv group company corporation
+    """.split()
+)
+_ANCHOR_SEED = 0x5EC1F1C5
+
+
+def anchor_shingles(fp: Fingerprint, span: Span | None = None) -> tuple[U64, IntArray]:
+    """Hashes of consecutive name-or-figure pairs within each body sentence, with the first
+    token of each.
+
+    A spinner swaps common words for synonyms and leaves names and figures alone, so a
+    heavily spun copy (a third or more of its content words replaced) shares few
+    content-word 3-grams with its source but keeps its sequence of names and figures:
+    "ARC America ... American Aggregates ... 30.625". A pair of them is as telling as a
+    rare 3-gram when few documents contain it (the same document-frequency cut-off
+    applies); two stories in one house formula about different companies share none.
+    Sentence-initial capitals are left out: they mark the sentence, not a name.
+    """
+    text = fp.doc.text
+    keep = (fp.token_sentence >= 0) & fp.sentence_in_body[np.maximum(fp.token_sentence, 0)]
+    if span is not None:
+        keep &= (fp.token_spans[:, 0] >= span[0]) & (fp.token_spans[:, 1] <= span[1])
+    starts = fp.sentence_tokens[np.maximum(fp.token_sentence, 0), 0]
+    anchors = [
+        k
+        for k in np.flatnonzero(keep).tolist()
+        if (w := fp.words[k]) not in STOPWORDS
+        and w not in GENERIC_NAMES
+        and (
+            any(ch.isdigit() for ch in w)
+            or (k != starts[k] and text[int(fp.token_spans[k, 0])].isupper())
+        )
+    ]
+    keys: dict[int, int] = {}
+    for x, y in pairwise(anchors):
+        if fp.token_sentence[x] != fp.token_sentence[y] or fp.words[x] == fp.words[y]:
+            continue
+        h = xxhash.xxh64_intdigest(f"{fp.words[x]} {fp.words[y]}".encode(), seed=_ANCHOR_SEED)
+        keys.setdefault(int(h), x)
+    if not keys:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    order = sorted(keys)
+    return np.array(order, dtype=np.uint64), np.array([keys[h] for h in order], dtype=np.int64)
+
+
+def posting_keys(fp: Fingerprint, n: int, span: Span | None = None) -> tuple[U64, IntArray]:
+    """What the index posts for a document: content-stem ``n``-grams and anchor pairs
+    (``anchor_shingles``), each hash once, at its first position."""
+    grams, at = content_shingles(fp, n, span)
+    pairs, pair_at = anchor_shingles(fp, span)
+    if not len(pairs):
+        return grams, at
+    keys = np.concatenate([grams, pairs])
+    positions = np.concatenate([at, pair_at])
+    order = np.lexsort((positions, keys))
+    keys, positions = keys[order], positions[order]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    return keys[first], positions[first]
 
 
 @lru_cache(maxsize=8)

@@ -8,8 +8,8 @@ what is there (same key, same content hash) and redoes the rest.
 Tables::
 
     documents   one row per document: key (path, or path#record), id, metadata, text, body
-    postings    hashed content-stem n-grams (see ``fingerprint.content_shingles``) with the
-                position of their first token
+    postings    hashed content-stem n-grams and name-or-figure pairs (see
+                ``fingerprint.posting_keys``) with the position of their first token
     minhash     MinHash LSH band keys
     sentences   hashed sentences, to learn the corpus's boilerplate
     embeddings  sentence vectors (float16) and their mean, per document, for one model
@@ -38,12 +38,19 @@ from .align import FloatArray
 from .config import IndexConfig
 from .embed import Embedder
 from .errors import ConfigError, InputError, OutputError
-from .fingerprint import U64, content_shingles, fingerprint, minhash_bands, sentence_keys
+from .fingerprint import (
+    U64,
+    content_shingles,
+    fingerprint,
+    minhash_bands,
+    posting_keys,
+    sentence_keys,
+)
 from .ingest import Skipped
 from .pipeline import Prepared, prepare
 from .records import Document, Span
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -333,9 +340,12 @@ class Index:
 
     def _row(self, doc: Document, key: str, digest: int, embedder: Embedder | None) -> _Row:
         prepared = prepare(doc, embedder)
-        shingles, positions = content_shingles(prepared.fingerprint, self.config.shingle_n)
+        fp = prepared.fingerprint
+        shingles, positions = posting_keys(fp, self.config.shingle_n)
         bands = minhash_bands(
-            shingles, bands=self.config.minhash_bands, rows=self.config.minhash_rows
+            content_shingles(fp, self.config.shingle_n)[0],
+            bands=self.config.minhash_bands,
+            rows=self.config.minhash_rows,
         )
         return _Row(
             key, doc, digest, prepared, shingles, positions, bands,
