@@ -207,3 +207,31 @@ def test_semantic_look_drops_weak_candidates_whose_sentences_are_far_apart() -> 
     assert kept == [candidates[0], candidates[2], candidates[3], candidates[5]]
     looser = semantic_look(candidates[1:2], vectors, weak=0.75, strong=0.9, config=config)
     assert looser == candidates[1:2]
+
+
+def test_a_heavily_spun_copy_is_a_candidate_through_its_names_and_figures(
+    tmp_path: Path,
+) -> None:
+    from .test_fingerprint import _SOURCE, _SPUN
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "source.txt").write_text(_SOURCE, encoding="utf-8")
+    # The spun passage inside a story of its own, as a copier would publish it.
+    (folder / "copy.txt").write_text(join([UNRELATED[0], _SPUN, UNRELATED[1]]), encoding="utf-8")
+    for i, text in enumerate(UNRELATED[2:]):
+        (folder / f"u{i}.txt").write_text(text, encoding="utf-8")
+    db = tmp_path / "i.db"
+    index_paths([folder], db, config=LEXICAL)
+    config = CandidateConfig()
+    with Index(db, read_only=True) as index:
+        ids = {Path(s.document.path or "").name: s.doc_id for s in index.documents()}
+        found = ngram_pairs(index, config)
+    a, b = sorted((ids["source.txt"], ids["copy.txt"]))
+    assert {frozenset(p) for p in _named(found, ids)} == {frozenset(("source.txt", "copy.txt"))}
+    # The content 3-grams alone are too few to make it a candidate.
+    grams = [
+        content_shingles(fingerprint(load_document(folder / n)), 3)[0]
+        for n in ("source.txt", "copy.txt")
+    ]
+    assert len(np.intersect1d(*grams)) < config.min_shared <= found[(a, b)]

@@ -119,3 +119,70 @@ def test_sentence_skeletons_mask_names_and_figures_but_keep_the_wording() -> Non
     (ha, sa, *_), (hb, sb, *_), (_, sc, *_) = (k[0] for k in keys)
     assert sa == sb and ha != hb  # one template, two fillings
     assert sc != sa  # a changed word is another template
+
+
+def test_a_sentence_may_start_at_a_bracketed_company_name() -> None:
+    # Wire copy brackets company names; a spun copy that moved such a sentence behind
+    # another must still have two sentences to align, not one long one.
+    text = (
+        "As soon as is practicable, ARC America will acquire American Aggregates. "
+        "<Consolidated Gold Fields PLC>'s ARC America Corp subsidiary said it has acquired "
+        "7,521,643 American Aggregates Corp shares."
+    )
+    fp = fingerprint(document_from_text(text, id="t.txt"))
+    assert fp.n_sentences == 2
+    assert fp.sentence_text(1).startswith("<Consolidated Gold Fields PLC>'s")
+
+
+# Reuters story 10869 and the planted benchmark's spun copy of it (WordNet synonyms,
+# sentences reordered): one content 3-gram survives the spinner, the names and figures do.
+_SOURCE = (
+    "The company said about 25 of the 135 employees at the Broomall site will be moved to "
+    "Monroeville and 45 to Orlando, with the remaining 65 having their employment "
+    "terminated.\n\nIt said terminated employees will receive enhanced separation benefits."
+)
+_SPUN = (
+    "It said over employees will have raised separation benefits. About 25 of the 135 "
+    "employees at the Broomall situation will be moved to Monroeville and 45 to Orlando, "
+    "with the left 65 having their employment terminated, the company said."
+)
+# The same formula about another plant: other places, other figures.
+_FORMULA = (
+    "The company said about 40 of the 210 employees at the Tulsa site will be moved to "
+    "Dallas and 60 to Houston, with the remaining 110 having their employment terminated."
+)
+
+
+def test_anchor_pairs_survive_a_spinner_and_differ_between_formula_stories() -> None:
+    import numpy as np
+
+    from unspin.fingerprint import anchor_shingles, content_shingles
+
+    src, spun, formula = (
+        fingerprint(document_from_text(t, id=f"{i}.txt"))
+        for i, t in enumerate((_SOURCE, _SPUN, _FORMULA))
+    )
+    shared_anchors = np.intersect1d(anchor_shingles(src)[0], anchor_shingles(spun)[0])
+    shared_grams = np.intersect1d(content_shingles(src, 3)[0], content_shingles(spun, 3)[0])
+    assert len(shared_grams) < 3 <= len(shared_anchors)
+    assert not len(np.intersect1d(anchor_shingles(src)[0], anchor_shingles(formula)[0]))
+    # The formula story shares the spinner-proof wording instead.
+    assert len(np.intersect1d(content_shingles(src, 3)[0], content_shingles(formula, 3)[0]))
+
+
+@given(st.text(max_size=300), st.integers(0, 300), st.integers(0, 300))
+@settings(max_examples=200)
+def test_posting_keys_are_unique_and_point_at_tokens_inside_the_span(
+    text: str, a: int, b: int
+) -> None:
+    import numpy as np
+
+    from unspin.fingerprint import posting_keys
+
+    fp = fingerprint(Document("x", text, body=((0, len(text)),)))
+    span = (min(a, b), max(a, b))
+    keys, positions = posting_keys(fp, 3, span)
+    assert len(keys) == len(positions) == len(np.unique(keys))
+    for k in positions.tolist():
+        s, e = fp.token_spans[k]
+        assert span[0] <= s < e <= span[1]
