@@ -30,6 +30,7 @@ from .pan_cli import pan_app
 from .pipeline import compare_files
 from .report import print_summary, render_html, to_json, to_jsonl_line
 from .report.files import write_text_atomically
+from .serve_cli import register as register_serve_command
 
 app = typer.Typer(
     add_completion=False,
@@ -42,6 +43,7 @@ EXIT_BAD_INPUT = 2
 
 app.add_typer(pan_app, name="pan")
 register_corpus_commands(app)
+register_serve_command(app)
 
 
 def _fail(message: str) -> typer.Exit:

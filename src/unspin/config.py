@@ -242,6 +242,25 @@ class CandidateConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ServeConfig:
+    """The web app and HTTP API (``unspin serve``)."""
+
+    #: Loopback only unless asked: the API adds documents and runs alignments.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Write endpoints (``POST /api/documents``) need ``Authorization: Bearer <token>``
+    #: when set; without one they are open (fine on loopback, not on a network).
+    token: str | None = None
+    #: Larger request bodies are answered 413 before they are read in full.
+    max_request_bytes: int = 5 * 1024 * 1024
+    #: Rows per page of the browse listings (a request may ask for up to ``max_per_page``).
+    per_page: int = 50
+    max_per_page: int = 500
+    #: Origins allowed to call the API from a browser; none (CORS off) by default.
+    cors_origins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Every setting of a run."""
 
@@ -252,6 +271,7 @@ class Config:
     provenance: ProvenanceConfig = field(default_factory=ProvenanceConfig)
     index: IndexConfig = field(default_factory=IndexConfig)
     candidates: CandidateConfig = field(default_factory=CandidateConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
 
     def __post_init__(self) -> None:
         if not 0 < self.provenance.partially < self.provenance.wholly <= 1:

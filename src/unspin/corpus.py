@@ -455,69 +455,86 @@ def check(
     """
     config = config or Config()
     with Index(db, config=config.index, read_only=True) as index:
-        model = index.model if config.embed.enabled else None
-        if embedder is None and model is not None:
-            embedder = load_embedder(EmbedConfig(model=model, batch_size=config.embed.batch_size))
-        if embedder is not None and embedder.name != model:
-            embedder = None
-        mine = prepare(doc, embedder)
-        shingles, _ = posting_keys(mine.fingerprint, config.index.shingle_n)
-        bands = minhash_bands(
-            content_shingles(mine.fingerprint, config.index.shingle_n)[0],
-            bands=config.index.minhash_bands,
-            rows=config.index.minhash_rows,
-        )
-        mean = (
-            centroid(mine.embeddings, mine.fingerprint.sentence_in_body)
-            if mine.embeddings is not None
-            else None
-        )
-        candidates = query_candidates(index, shingles, bands, mean, config.candidates)
-        ids = [c.b for c in candidates]
-        stored = list(index.documents(ids))
-        prepared = (
-            index.prepared_many(stored)
-            if model
-            else {s.doc_id: Prepared(fingerprint(s.document), None) for s in stored}
-        )
-        common = index.common_sentences(
-            min_docs=config.candidates.boilerplate_min_docs,
-            max_words=config.candidates.boilerplate_max_words,
-        )
-        boiler = index.boilerplate(
-            min_docs=config.candidates.boilerplate_min_docs,
-            max_words=config.candidates.boilerplate_max_words,
-            doc_ids=ids,
-        )
-        lines, templates = common
-        own = Boilerplate()
-        for h, sk, start, end, _ in sentence_keys(mine.fingerprint):
-            if h in lines:
-                own.lines.append((start, end))
-            elif sk in templates:
-                own.templates.append((start, end))
-        found: list[tuple[PairReport, bool, list[U64]]] = []
-        for s in stored:
-            if _same_file(s.document.path, doc.path):
-                continue  # the document itself, already indexed, is not its own source
-            theirs = prepared[s.doc_id]
-            result = compare_prepared(s.document, doc, theirs, mine, config=config)
-            for pair in result.pairs:
-                mine_derived = pair.derived is doc
-                spans = boiler.get(s.doc_id)
-                kept = without_boilerplate(
-                    pair,
-                    spans if mine_derived else own,
-                    own if mine_derived else spans,
-                    config=config,
-                )
-                if kept is not None:
-                    src, der = (theirs, mine) if mine_derived else (mine, theirs)
-                    shared = shared_ngrams(kept, src, der, config.index.shingle_n)
-                    found.append((kept, mine_derived, shared))
-        # The same corpus evidence as a scan: the house style of the index is no source.
-        df = index.document_frequency([h for _, _, hs in found for h in hs])
-        rare = rare_limit(index.count(), config.candidates)
+        return check_index(doc, index, config=config, embedder=embedder)
+
+
+def index_embedder(
+    index: Index, config: Config, embedder: Embedder | None = None
+) -> Embedder | None:
+    """The embedder whose vectors compare with the index's own (loaded when not given):
+    none for a lexical index or with ``config.embed.enabled`` false."""
+    model = index.model if config.embed.enabled else None
+    if embedder is None and model is not None:
+        embedder = load_embedder(EmbedConfig(model=model, batch_size=config.embed.batch_size))
+    if embedder is not None and embedder.name != model:
+        embedder = None
+    return embedder
+
+
+def check_index(
+    doc: Document, index: Index, *, config: Config, embedder: Embedder | None = None
+) -> CheckResult:
+    """:func:`check` against an index already open (the web app keeps one open)."""
+    embedder = index_embedder(index, config, embedder)
+    model = embedder.name if embedder is not None else None
+    mine = prepare(doc, embedder)
+    shingles, _ = posting_keys(mine.fingerprint, config.index.shingle_n)
+    bands = minhash_bands(
+        content_shingles(mine.fingerprint, config.index.shingle_n)[0],
+        bands=config.index.minhash_bands,
+        rows=config.index.minhash_rows,
+    )
+    mean = (
+        centroid(mine.embeddings, mine.fingerprint.sentence_in_body)
+        if mine.embeddings is not None
+        else None
+    )
+    candidates = query_candidates(index, shingles, bands, mean, config.candidates)
+    ids = [c.b for c in candidates]
+    stored = list(index.documents(ids))
+    prepared = (
+        index.prepared_many(stored)
+        if model
+        else {s.doc_id: Prepared(fingerprint(s.document), None) for s in stored}
+    )
+    common = index.common_sentences(
+        min_docs=config.candidates.boilerplate_min_docs,
+        max_words=config.candidates.boilerplate_max_words,
+    )
+    boiler = index.boilerplate(
+        min_docs=config.candidates.boilerplate_min_docs,
+        max_words=config.candidates.boilerplate_max_words,
+        doc_ids=ids,
+    )
+    lines, templates = common
+    own = Boilerplate()
+    for h, sk, start, end, _ in sentence_keys(mine.fingerprint):
+        if h in lines:
+            own.lines.append((start, end))
+        elif sk in templates:
+            own.templates.append((start, end))
+    found: list[tuple[PairReport, bool, list[U64]]] = []
+    for s in stored:
+        if _same_file(s.document.path, doc.path):
+            continue  # the document itself, already indexed, is not its own source
+        theirs = prepared[s.doc_id]
+        result = compare_prepared(s.document, doc, theirs, mine, config=config)
+        for pair in result.pairs:
+            mine_derived = pair.derived is doc
+            spans = boiler.get(s.doc_id)
+            kept = without_boilerplate(
+                pair,
+                spans if mine_derived else own,
+                own if mine_derived else spans,
+                config=config,
+            )
+            if kept is not None:
+                src, der = (theirs, mine) if mine_derived else (mine, theirs)
+                shared = shared_ngrams(kept, src, der, config.index.shingle_n)
+                found.append((kept, mine_derived, shared))
+    # The same corpus evidence as a scan: the house style of the index is no source.
+    df = index.document_frequency([h for _, _, hs in found for h in hs])
+    rare = rare_limit(index.count(), config.candidates)
     reports = [
         (kept, mine_derived)
         for pair, mine_derived, shared in found

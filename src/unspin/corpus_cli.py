@@ -34,7 +34,7 @@ from .index import AddSummary, Index
 from .ingest import estimate_documents, load_document
 from .pan_cli import default_workers
 from .report import render_html
-from .report.corpus import CatalogEntry, pair_line, write_scan
+from .report.corpus import CatalogEntry, result_rows, write_scan
 from .report.files import write_text_atomically
 from .report.json import to_json
 
@@ -208,13 +208,7 @@ def scan_cmd(
             )
             with Index(db, config=config.index) as index:
                 catalog = [CatalogEntry(i, p) for i, p in index.catalog()]
-                index.store_results(
-                    [
-                        (p.source.id, p.derived.id, result.families.get(p.derived.id),
-                         json.dumps(pair_line(p), ensure_ascii=False))
-                        for p in result.pairs
-                    ]
-                )  # fmt: skip
+                index.store_results(result_rows(result.pairs, result.families))
             write_scan(
                 out,
                 pairs=result.pairs,

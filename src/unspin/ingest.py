@@ -104,13 +104,28 @@ def load_document(path: str | os.PathLike[str], *, config: IngestConfig | None =
     config = config or IngestConfig()
     source = str(path)
     data = _read_bytes(Path(path), source, config)
-    suffix = Path(path).suffix.lower()
-    name = Path(path).name
+    doc = document_from_bytes(data, name=Path(path).name, source=source)
+    return doc if doc.path is not None else replace(doc, path=source)
+
+
+def document_from_bytes(data: bytes, *, name: str, source: str | None = None) -> Document:
+    """A document from the bytes of a file called ``name`` (an upload, say): the reader is
+    chosen by its extension as in :func:`load_document`; ``source`` names it in errors
+    (``name`` by default). The document's ``path`` stays unset: these bytes came from
+    no path.
+
+    Raises:
+        InputError: The bytes are empty, binary, undecodable or not valid for the format.
+    """
+    source = source or name
+    suffix = Path(name).suffix.lower()
     if suffix in _JSON_SUFFIXES:
-        return _from_json(data, name=name, source=source)
-    if suffix in _HTML_SUFFIXES:
-        return _from_html(data, name=name, source=source)
-    return document_from_text(decode_bytes(data, source=source), id=name, path=source)
+        doc = _from_json(data, name=name, source=source)
+    elif suffix in _HTML_SUFFIXES:
+        doc = _from_html(data, name=name, source=source)
+    else:
+        doc = document_from_text(decode_bytes(data, source=source), id=name, path=source)
+    return replace(doc, path=None)
 
 
 def document_from_text(

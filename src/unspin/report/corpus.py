@@ -36,6 +36,21 @@ def pair_line(pair: PairReport) -> dict[str, Any]:
     }
 
 
+def result_rows(
+    pairs: Iterable[PairReport], families: dict[str, int]
+) -> list[tuple[str, str, int | None, str]]:
+    """The index's ``results`` rows of a scan: (source, derived, family, pair line JSON)."""
+    return [
+        (
+            p.source.id,
+            p.derived.id,
+            families.get(p.derived.id),
+            json.dumps(pair_line(p), ensure_ascii=False),
+        )
+        for p in pairs
+    ]
+
+
 def pair_page(number: int) -> str:
     return f"pairs/{number:06d}.html"
 

@@ -469,10 +469,18 @@ def _environment() -> Environment:
     return _env
 
 
-def render_html(comparison: Comparison, ledger: Ledger | None = None) -> str:
+def render_html(
+    comparison: Comparison,
+    ledger: Ledger | None = None,
+    *,
+    nav: Sequence[tuple[str, str]] = (),
+    nonce: str | None = None,
+) -> str:
     """The whole report as one static HTML page (inline CSS and JS, no external resources).
 
     With ``ledger`` (``unspin check``), the page opens with the document's borrowing ledger.
+    The web app adds ``nav`` links (label, address) to its header and a CSP ``nonce`` for
+    the inline script.
     """
     legend = [
         {
@@ -508,4 +516,6 @@ def render_html(comparison: Comparison, ledger: Ledger | None = None) -> str:
         },
         kind_background={k.value: v for k, v in KIND_BACKGROUND.items()},
         kind_accent={k.value: v for k, v in KIND_ACCENT.items()},
+        nav=list(nav),
+        nonce=nonce,
     )
