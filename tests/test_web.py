@@ -237,7 +237,12 @@ def test_openapi_documents_every_api_route(client: TestClient) -> None:
     for route in ("/api/compare", "/api/check", "/api/documents", "/api/pairs"):
         assert route in spec["paths"]
     assert "/api/documents/{ref}" in spec["paths"]
-    assert client.get("/docs").status_code == 200
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "/static/swagger/swagger-ui-bundle.js" in docs.text
+    bundle = client.get("/static/swagger/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and "SwaggerUIBundle" in bundle.text
+    assert_error(client.get("/static/swagger/../../app.py"), 404)
+    assert_error(client.get("/static/swagger/index.html"), 404)
 
 
 # -- errors -------------------------------------------------------------------------------

@@ -158,3 +158,16 @@ def test_hostile_documents_run_no_script_in_the_browser(server: str, page: objec
     pg.click("#check-submit")  # type: ignore[attr-defined]
     pg.wait_for_selector("#ledger")  # type: ignore[attr-defined]
     safe("check")
+
+
+def test_the_api_docs_render_from_local_files(server: str, page: object) -> None:
+    pg = page
+    outside: list[str] = []
+    pg.on(  # type: ignore[attr-defined]
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(server) else None,
+    )
+    pg.goto(server + "/docs")  # type: ignore[attr-defined]
+    pg.locator(".opblock-summary-path", has_text="/api/check").first.wait_for(timeout=15_000)  # type: ignore[attr-defined]
+    assert outside == []  # no CDN: the explorer works offline
+    pg.screenshot(path=str(ARTIFACTS / "api-docs.png"))  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ import secrets
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, replace
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -34,6 +35,7 @@ import xxhash
 from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, Field
@@ -84,8 +86,18 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-#: FastAPI's own API explorer loads its script from a CDN: it keeps its own rules.
-_OWN_CSP_PATHS = ("/docs", "/redoc", "/docs/oauth2-redirect")
+#: The API explorer (Swagger UI, served from the fastapi-swagger package: no CDN) runs
+#: its bundle from here and its start-up script by nonce, and calls the API.
+_DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
+_SWAGGER_FILES = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
 
 
 # -- errors -------------------------------------------------------------------------------
@@ -246,6 +258,8 @@ def create_app(
         version=__version__,
         summary="Where a text came from: copied, quoted and spun passages, aligned.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.unspin = state
     if config.serve.cors_origins:
@@ -264,14 +278,42 @@ def create_app(
         response = await call_next(request)
         for name, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if not request.url.path.startswith(_OWN_CSP_PATHS):
-            response.headers.setdefault("Content-Security-Policy", _CSP.format(nonce="none"))
+        response.headers.setdefault("Content-Security-Policy", _CSP.format(nonce="none"))
         return response
 
     _errors(app, state)
     _pages(app, state)
     _api(app, state)
+    _docs(app)
     return app
+
+
+def _docs(app: FastAPI) -> None:
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> Response:
+        nonce = secrets.token_urlsafe(16)
+        page = get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="unspin API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+        html = bytes(page.body).decode().replace("<script>", f'<script nonce="{nonce}">')
+        csp = _DOCS_CSP.format(nonce=nonce)
+        return HTMLResponse(html, headers={"Content-Security-Policy": csp})
+
+    @app.get("/static/swagger/{name}", include_in_schema=False)
+    def swagger_file(name: str) -> Response:
+        # A fixed list of names, read from the installed package: never a request path.
+        if name not in _SWAGGER_FILES:
+            raise HTTPException(404, f"no file {name!r}")
+        data = (resources.files("fastapi_swagger") / "resources" / name).read_bytes()
+        return Response(
+            data,
+            media_type=_SWAGGER_FILES[name],
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
 
 def _wants_html(request: Request) -> bool:
