@@ -454,3 +454,48 @@ def test_a_corpus_template_is_boilerplate_but_a_word_for_word_filling_is_a_copy(
     assert pairs == {("0.txt", "copy.txt")}
     (pair,) = result.pairs
     assert pair.derived_coverage > 0.9
+
+
+# Two Reuters stories on one company's meeting, a day apart (the later one an update):
+# each tells the news in its own sentence.
+_BECOR_1 = (
+    "Becor Western Inc said its reconvened shareholders meeting has been adjourned to "
+    "1000 CDT June 30. The company had previously announced plans to adjourn the meeting "
+    "again after an offer from Lynch Corp."
+)
+_BECOR_2 = (
+    "Becor Western Inc said no business will be transacted at the shareholders meeting "
+    "scheduled for 1000 CDT tomorrow and the meeting will be permanently adjourned. Lynch "
+    "Corp made a renewed offer for the company yesterday."
+)
+
+
+@pytest.mark.parametrize(
+    ("sentences", "similarity", "kept"),
+    [
+        (1, 0.70, False),  # one loosely reworded sentence: the same news told twice
+        (1, 0.80, True),  # one sentence kept close: a rewrite of it
+        (2, 0.70, True),  # consecutive sentences reworded: a rewritten passage
+    ],
+)
+def test_a_loose_single_sentence_rewrite_needs_a_close_wording(
+    sentences: int, similarity: float, kept: bool
+) -> None:
+    import numpy as np
+
+    from unspin.corpus import PassageEvidence, with_corpus_evidence
+    from unspin.pipeline import pair_report
+
+    first = document_from_text(dated("1987-06-01", _BECOR_1), id="becor-1")
+    later = document_from_text(dated("1987-06-02", _BECOR_2), id="becor-2")
+    end_a, end_b = first.text.index("June 30.") + 8, later.text.index("adjourned.") + 10
+    passage = Passage(
+        (first.body[0][0], end_a), (later.body[0][0], end_b), Kind.PARAPHRASE, similarity
+    )
+    how = Direction("date", 0.9, "becor-1 predates becor-2")
+    pair = pair_report(first, later, [passage], how, config=LEXICAL)
+    # Plenty of rare shared phrases: only the rule under test can drop it.
+    rare = PassageEvidence(np.arange(10, dtype=np.uint64), sentences)
+    df = dict.fromkeys(range(10), 1)
+    result = with_corpus_evidence(pair, [rare], df, 5, config=LEXICAL)
+    assert (result is not None) is kept

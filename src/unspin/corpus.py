@@ -26,6 +26,7 @@ from .fingerprint import (
     GENERIC_NAMES,
     STOPWORDS,
     U64,
+    Fingerprint,
     content_shingles,
     fingerprint,
     minhash_bands,
@@ -141,12 +142,32 @@ def without_boilerplate(
 # -- alignment of candidate pairs (in worker processes) ---------------------------------------
 
 
-def shared_ngrams(pair: PairReport, source: Prepared, derived: Prepared, n: int) -> list[U64]:
-    """Per passage, the content n-grams its two sides share (hashes, as in the postings)."""
+@dataclass(frozen=True, slots=True)
+class PassageEvidence:
+    """What the corpus filters need of one passage: the posting keys (content n-grams,
+    name-or-figure pairs) its two sides share, and how many sentences it spans (the
+    fewer of its two sides)."""
+
+    shared: U64
+    sentences: int
+
+
+def _sentences_in(fp: Fingerprint, span: Span) -> int:
+    starts, ends = fp.sentence_spans[:, 0], fp.sentence_spans[:, 1]
+    return int(((starts < span[1]) & (ends > span[0])).sum())
+
+
+def passage_evidence(
+    pair: PairReport, source: Prepared, derived: Prepared, n: int
+) -> list[PassageEvidence]:
+    """Per passage of ``pair``, its :class:`PassageEvidence`."""
+    a, b = source.fingerprint, derived.fingerprint
     return [
-        np.intersect1d(
-            posting_keys(source.fingerprint, n, p.source_span)[0],
-            posting_keys(derived.fingerprint, n, p.derived_span)[0],
+        PassageEvidence(
+            np.intersect1d(
+                posting_keys(a, n, p.source_span)[0], posting_keys(b, n, p.derived_span)[0]
+            ),
+            min(_sentences_in(a, p.source_span), _sentences_in(b, p.derived_span)),
         )
         for p in pair.passages
     ]
@@ -180,7 +201,12 @@ def rare_limit(n_documents: int, config: CandidateConfig) -> int:
 
 
 def with_corpus_evidence(
-    pair: PairReport, shared: list[U64], df: dict[int, int], limit: int, *, config: Config
+    pair: PairReport,
+    evidence: list[PassageEvidence],
+    df: dict[int, int],
+    limit: int,
+    *,
+    config: Config,
 ) -> PairReport | None:
     """The pair minus rewritten passages that share no phrase rare in the corpus.
 
@@ -192,16 +218,22 @@ def with_corpus_evidence(
     Copies are exempt (a long identical run is no formula) as long as they are passages,
     not phrases (``AlignConfig.min_passage_chars``), and quotations are: a speaker's words
     are reuse however common.
+
+    A loose rewrite of a single sentence also needs ``min_single_sentence_similarity``:
+    two reporters telling the same announcement write one such sentence each (an update,
+    a rival's story), while a spinner rewrites passages and keeps each sentence close.
     """
     # In a pair that shares copied or quoted text, the looser passages beside it are the
     # same borrowing (the seed pair's spun paragraphs next to its quotes), not chance.
     shortest = config.align.min_passage_chars
     copied = any(p.kind is not Kind.PARAPHRASE for p in pair.passages)
 
-    def rewrite_holds(p: Passage, hashes: U64) -> bool:
+    def rewrite_holds(p: Passage, e: PassageEvidence) -> bool:
         if copied:
             return True
-        rare = sum(1 for h in hashes.tolist() if df.get(h, 0) <= limit)
+        if e.sentences <= 1 and p.similarity < config.candidates.min_single_sentence_similarity:
+            return False
+        rare = sum(1 for h in e.shared.tolist() if df.get(h, 0) <= limit)
         return rare >= config.candidates.min_rare_shared and specifics_kept(
             pair.source.text[slice(*p.source_span)],
             pair.derived.text[slice(*p.derived_span)],
@@ -210,11 +242,11 @@ def with_corpus_evidence(
 
     kept = [
         p
-        for p, hashes in zip(pair.passages, shared, strict=True)
+        for p, e in zip(pair.passages, evidence, strict=True)
         if p.kind in (Kind.SHARED_QUOTE, Kind.ALTERED_QUOTE)
         or (
             p.derived_span[1] - p.derived_span[0] >= shortest
-            and (p.kind is not Kind.PARAPHRASE or rewrite_holds(p, hashes))
+            and (p.kind is not Kind.PARAPHRASE or rewrite_holds(p, e))
         )
     ]
     if len(kept) == len(pair.passages):
@@ -255,7 +287,7 @@ class _Aligner:
         self._load(ids)
         stored = {i: self.cache[i][0] for i in ids}
         prepared = {i: self.cache[i][1] for i in ids}
-        found: list[tuple[PairReport, list[U64]]] = []
+        found: list[tuple[PairReport, list[PassageEvidence]]] = []
         n = self.config.index.shingle_n
         for c in chunk:
             a, b = stored[c.a], stored[c.b]
@@ -276,11 +308,11 @@ class _Aligner:
                     config=self.config,
                 )
                 if kept is not None:
-                    found.append((kept, shared_ngrams(kept, prepared[src], prepared[der], n)))
-        df = self.index.document_frequency([h for _, hs in found for h in hs])
+                    found.append((kept, passage_evidence(kept, prepared[src], prepared[der], n)))
+        df = self.index.document_frequency([e.shared for _, es in found for e in es])
         out = []
-        for pair, shared in found:
-            if kept := with_corpus_evidence(pair, shared, df, self.rare, config=self.config):
+        for pair, evidence in found:
+            if kept := with_corpus_evidence(pair, evidence, df, self.rare, config=self.config):
                 out.append(kept)
         return out
 
@@ -513,7 +545,7 @@ def check_index(
             own.lines.append((start, end))
         elif sk in templates:
             own.templates.append((start, end))
-    found: list[tuple[PairReport, bool, list[U64]]] = []
+    found: list[tuple[PairReport, bool, list[PassageEvidence]]] = []
     for s in stored:
         if _same_file(s.document.path, doc.path):
             continue  # the document itself, already indexed, is not its own source
@@ -530,15 +562,15 @@ def check_index(
             )
             if kept is not None:
                 src, der = (theirs, mine) if mine_derived else (mine, theirs)
-                shared = shared_ngrams(kept, src, der, config.index.shingle_n)
-                found.append((kept, mine_derived, shared))
+                evidence = passage_evidence(kept, src, der, config.index.shingle_n)
+                found.append((kept, mine_derived, evidence))
     # The same corpus evidence as a scan: the house style of the index is no source.
-    df = index.document_frequency([h for _, _, hs in found for h in hs])
+    df = index.document_frequency([e.shared for _, _, es in found for e in es])
     rare = rare_limit(index.count(), config.candidates)
     reports = [
         (kept, mine_derived)
-        for pair, mine_derived, shared in found
-        if (kept := with_corpus_evidence(pair, shared, df, rare, config=config)) is not None
+        for pair, mine_derived, evidence in found
+        if (kept := with_corpus_evidence(pair, evidence, df, rare, config=config)) is not None
     ]
     reports.sort(key=lambda rm: (-rm[0].derived_coverage, rm[0].source.id, rm[0].derived.id))
     others = tuple(r.source if derived else r.derived for r, derived in reports)
