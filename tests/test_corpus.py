@@ -413,6 +413,21 @@ def test_specifics_are_names_and_figures_not_calendar_or_company_words() -> None
     assert not specifics_kept(text, other, config)
     # Too few specifics to judge by: kept.
     assert specifics_kept(text, "It said so on Monday.", config)
+    # Same names, new figures: the same formula reporting other facts (Reuters 1184 and
+    # 14145 tell the Bureau's copper and aluminium stocks in one sentence shape).
+    copper = (
+        "Total copper stocks held by U.S. rod mills and refiners dropped to 155,467,000 lbs "
+        "at the end of January from 203,513,000 lbs at the end of December, the American "
+        "Bureau of Metal Statistics said."
+    )
+    aluminium = (
+        "Total U.S. aluminum stocks held by producers and smelters rose to 2,470,000 short "
+        "tons in December from 2,451,000 short tons in November, American Bureau Metal "
+        "Statistics said."
+    )
+    assert not specifics_kept(copper, aluminium, config)
+    respun = copper.replace("dropped", "fell").replace("refiners", "purifiers")
+    assert specifics_kept(copper, respun, config)
 
 
 def test_scan_aligns_dated_pairs_one_way_with_the_same_passages_as_compare(tmp_path: Path) -> None:

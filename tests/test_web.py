@@ -417,3 +417,62 @@ def test_api_documents_json_is_the_index_text(client: TestClient) -> None:
     data = client.get("/api/documents/" + str(SEED_DERIVED.resolve())).json()
     assert data["text"] == SEED_DERIVED.read_text(encoding="utf-8")
     assert json.loads(json.dumps(data)) == data
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+def test_serve_refuses_a_missing_index_in_one_line(tmp_path: Path) -> None:
+    from .test_index import _unspin
+
+    missing = tmp_path / "nowhere.db"
+    r = _unspin("serve", "--db", str(missing), "--no-model")
+    assert r.returncode == 2
+    (line,) = r.stderr.strip().splitlines()
+    assert line.startswith(f"unspin: error: {missing}: no such index")
+    assert not missing.exists()
+
+
+def test_serve_serves_the_index_and_leaves_it_intact_on_ctrl_c(db: Path) -> None:
+    import signal
+    import socket
+    import subprocess
+    import time
+
+    import httpx
+
+    from .test_index import _command, _env
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        _command("serve", "--db", str(db), "--port", str(port), "--no-model", "--token", "t"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                home = httpx.get(base + "/api/home", timeout=5)
+                break
+            except httpx.HTTPError:
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                assert time.monotonic() < deadline, "unspin serve did not start"
+                time.sleep(0.2)
+        assert home.status_code == 200
+        before = home.json()["documents"]
+        doc = {"documents": [{"id": "live", "text": "Added while serving."}]}
+        r = httpx.post(base + "/api/documents", json=doc, headers={"authorization": "Bearer t"})
+        assert r.status_code == 201
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.returncode in (0, -signal.SIGINT)
+    with Index(db, read_only=True) as index:
+        assert index.count() == before + 1  # the added document is there, nothing lost
+        assert {s.document.id for s in index.documents()} >= {"live"}

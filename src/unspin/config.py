@@ -220,6 +220,9 @@ class CandidateConfig:
     #: how much, while two stories of one beat tell the same kind of news about others.
     min_specifics_share: float = 0.6
     min_specifics: int = 4
+    #: ... and, with ``min_figures`` figures, at least this share of them.
+    min_figures_share: float = 0.5
+    min_figures: int = 2
     #: ... and, when it is a single sentence, this similarity: one loosely reworded
     #: sentence is how two reporters tell the same announcement, not a copy.
     min_single_sentence_similarity: float = 0.75
