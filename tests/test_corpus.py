@@ -514,3 +514,27 @@ def test_a_loose_single_sentence_rewrite_needs_a_close_wording(
     df = dict.fromkeys(range(10), 1)
     result = with_corpus_evidence(pair, [rare], df, 5, config=LEXICAL)
     assert (result is not None) is kept
+
+
+def test_a_loosely_reworded_quotation_is_judged_as_a_rewrite_unless_text_is_copied() -> None:
+    import numpy as np
+
+    from unspin.corpus import PassageEvidence, with_corpus_evidence
+    from unspin.pipeline import pair_report
+
+    first = document_from_text(dated("1987-06-01", _BECOR_1), id="becor-1")
+    later = document_from_text(dated("1987-06-02", _BECOR_2), id="becor-2")
+    end_a, end_b = first.text.index("June 30.") + 8, later.text.index("adjourned.") + 10
+    quote = Passage((first.body[0][0], end_a), (later.body[0][0], end_b), Kind.ALTERED_QUOTE, 0.6)
+    how = Direction("date", 0.9, "becor-1 predates becor-2")
+    rare = PassageEvidence(np.arange(10, dtype=np.uint64), 1)
+    df = dict.fromkeys(range(10), 1)
+    alone = pair_report(first, later, [quote], how, config=LEXICAL)
+    assert with_corpus_evidence(alone, [rare], df, 5, config=LEXICAL) is None
+    # Beside a quotation shared word for word it is part of the same borrowing.
+    shared = Passage(
+        (end_a + 1, len(first.text)), (end_b + 1, len(later.text)), Kind.SHARED_QUOTE, 1.0
+    )
+    both = pair_report(first, later, [quote, shared], how, config=LEXICAL)
+    kept = with_corpus_evidence(both, [rare, rare], df, 5, config=LEXICAL)
+    assert kept is not None and len(kept.passages) == 2

@@ -213,6 +213,10 @@ def rare_limit(n_documents: int, config: CandidateConfig) -> int:
     return max(config.rare_df_floor, min(config.max_df, relative))
 
 
+#: Passages that copy text: a pair with one is a borrowing, its looser passages with it.
+_COPIED = frozenset({Kind.VERBATIM, Kind.NEAR_VERBATIM, Kind.SHARED_QUOTE})
+
+
 def with_corpus_evidence(
     pair: PairReport,
     evidence: list[PassageEvidence],
@@ -229,8 +233,9 @@ def with_corpus_evidence(
     some phrase of its own: copies keep all, spun copies the runs their spinner had no
     synonym for (TextPAIR's banality filter works on the same corpus frequencies).
     Copies are exempt (a long identical run is no formula) as long as they are passages,
-    not phrases (``AlignConfig.min_passage_chars``), and quotations are: a speaker's words
-    are reuse however common.
+    not phrases (``AlignConfig.min_passage_chars``), and so are shared quotations: a
+    speaker's words are reuse however common. A reworded quotation is a rewrite like any
+    other: two stories quoting one official on one subject say similar things.
 
     A loose rewrite of a single sentence also needs ``min_single_sentence_similarity``:
     two reporters telling the same announcement write one such sentence each (an update,
@@ -239,7 +244,7 @@ def with_corpus_evidence(
     # In a pair that shares copied or quoted text, the looser passages beside it are the
     # same borrowing (the seed pair's spun paragraphs next to its quotes), not chance.
     shortest = config.align.min_passage_chars
-    copied = any(p.kind is not Kind.PARAPHRASE for p in pair.passages)
+    copied = any(p.kind in _COPIED for p in pair.passages)
 
     def rewrite_holds(p: Passage, e: PassageEvidence) -> bool:
         if copied:
@@ -256,10 +261,11 @@ def with_corpus_evidence(
     kept = [
         p
         for p, e in zip(pair.passages, evidence, strict=True)
-        if p.kind in (Kind.SHARED_QUOTE, Kind.ALTERED_QUOTE)
+        if p.kind is Kind.SHARED_QUOTE
+        or (p.kind is Kind.ALTERED_QUOTE and rewrite_holds(p, e))
         or (
             p.derived_span[1] - p.derived_span[0] >= shortest
-            and (p.kind is not Kind.PARAPHRASE or rewrite_holds(p, e))
+            and (p.kind in _COPIED or (p.kind is Kind.PARAPHRASE and rewrite_holds(p, e)))
         )
     ]
     if len(kept) == len(pair.passages):
