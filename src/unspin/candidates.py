@@ -93,23 +93,27 @@ def semantic_pairs(
     vectors: npt.NDArray[np.float32],
     config: CandidateConfig,
     queries: npt.NDArray[np.float32] | None = None,
+    rows: tuple[int, int] | None = None,
 ) -> dict[tuple[int, int], float]:
     """Each document's ``semantic_neighbours`` nearest others above ``semantic_min_cosine``.
 
     Brute force in blocks of rows (a matrix product per block): exact, and linear in
     memory; at 100k documents of 256 dimensions it is a few minutes of BLAS at most.
     With ``queries``, the rows are outside documents (keyed ``-1 - row``) against the index.
+    With ``rows`` (start, stop), only those query rows are looked up: the Dask engine
+    hands blocks of rows to its workers.
     """
     out: dict[tuple[int, int], float] = {}
     k = config.semantic_neighbours
     if len(ids) == 0 or k <= 0:
         return out
     q = vectors if queries is None else queries
-    for start in range(0, len(q), _BLOCK_ROWS):
-        block = q[start : start + _BLOCK_ROWS] @ vectors.T
+    first, stop = rows if rows is not None else (0, len(q))
+    for start in range(first, stop, _BLOCK_ROWS):
+        block = q[start : min(stop, start + _BLOCK_ROWS)] @ vectors.T
         if queries is None:
-            rows = np.arange(start, start + len(block))
-            block[rows - start, rows] = -1.0  # a document is not its own neighbour
+            own = np.arange(start, start + len(block))
+            block[own - start, own] = -1.0  # a document is not its own neighbour
         kk = min(k, block.shape[1])
         top = np.argpartition(-block, kk - 1, axis=1)[:, :kk]
         for r, cols in enumerate(top):

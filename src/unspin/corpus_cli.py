@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -43,6 +44,12 @@ EXIT_INTERRUPTED = 130
 
 DbOption = Annotated[Path, typer.Option("--db", help="The index file (DuckDB).", show_default=True)]
 DEFAULT_DB = Path("unspin.db")
+
+
+class Engine(StrEnum):
+    LOCAL = "local"
+    DASK = "dask"
+
 
 index_app = typer.Typer(no_args_is_help=True, help="Build the corpus index.")
 
@@ -182,6 +189,19 @@ def scan_cmd(
         bool, typer.Option("--no-html", help="Skip index.html and the per-pair pages.")
     ] = False,
     quiet: QuietProgressOption = False,
+    engine: Annotated[
+        Engine, typer.Option("--engine", help="local: this machine; dask: dask.distributed.")
+    ] = Engine.LOCAL,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Address of a running Dask scheduler (default: a local cluster of --workers).",
+        ),
+    ] = None,
+    partitions: Annotated[
+        int, typer.Option("--partitions", min=0, help="Dask partitions (default: 4 per worker).")
+    ] = 0,
 ) -> None:
     """Find every reuse pair in the index: candidates, alignment, direction, ledger, families."""
     console = _stderr()
@@ -203,9 +223,15 @@ def scan_cmd(
             bar.update(task, completed=done, total=total)
 
         try:
-            result = scan(
-                db, config=config, workers=workers or default_workers(), progress=progress
-            )
+            if engine is Engine.DASK:
+                from .dask_scan import dask_client, scan_dask
+
+                with dask_client(scheduler, workers or default_workers()) as client:
+                    result = scan_dask(db, client=client, config=config, partitions=partitions)
+            else:
+                result = scan(
+                    db, config=config, workers=workers or default_workers(), progress=progress
+                )
             with Index(db, config=config.index) as index:
                 catalog = [CatalogEntry(i, p) for i, p in index.catalog()]
                 index.store_results(result_rows(result.pairs, result.families))

@@ -532,11 +532,14 @@ class Index:
             out[s.doc_id] = Prepared(fp, vec, model if vec is not None else None)
         return out
 
-    def sentence_vectors(self) -> dict[int, Any]:
-        """Every document's stored sentence vectors (float16, as stored), by row number."""
+    def sentence_vectors(self, doc_ids: Sequence[int] | None = None) -> dict[int, Any]:
+        """Stored sentence vectors (float16, as stored) by row number: every document's,
+        or those of ``doc_ids``."""
+        only = "" if doc_ids is None else " WHERE e.doc_id IN (SELECT unnest(?))"
         cur = self.con.cursor().execute(
             "SELECT e.doc_id, e.vectors, d.n_sentences FROM embeddings e "
-            "JOIN documents d USING (doc_id)"
+            "JOIN documents d USING (doc_id)" + only,
+            [] if doc_ids is None else [list(doc_ids)],
         )
         out: dict[int, Any] = {}
         while rows := cur.fetchmany(4096):
