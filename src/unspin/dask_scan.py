@@ -26,6 +26,7 @@ sorts what it is given.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from collections.abc import Iterator, Sequence
@@ -204,13 +205,21 @@ def dask_candidates(plan: DaskPlan) -> Any:
     # A pair found from both ends of the neighbour relation keeps its larger cosine.
     n = plan.partitions
     semantic = semantic.groupby(["a", "b"])["cosine"].max(split_out=n).reset_index()
-    merged = ngrams.merge(lsh, on=["a", "b"], how="outer", npartitions=n)
-    merged = merged.merge(semantic, on=["a", "b"], how="outer", npartitions=n)
-    return merged.assign(
+    # Hash joins, never broadcast: an outer join against a broadcast side emits that
+    # side's unmatched rows once per partition of the other (seen at 100k documents).
+    merged = ngrams.merge(lsh, on=["a", "b"], how="outer", npartitions=n, broadcast=False)
+    merged = merged.merge(semantic, on=["a", "b"], how="outer", npartitions=n, broadcast=False)
+    merged = merged.assign(
         shared=merged["shared"].fillna(0).astype("int64"),
-        lsh=merged["lsh"].fillna(0) > 0,
+        lsh=(merged["lsh"].fillna(0) > 0).astype("int64"),
         cosine=merged["cosine"].fillna(0.0),
     )
+    # One row per pair whatever the joins did: each reason at its strongest.
+    unique = merged.groupby(["a", "b"]).agg(
+        {"shared": "max", "lsh": "max", "cosine": "max"}, split_out=n
+    )
+    unique = unique.reset_index()
+    return unique.assign(lsh=unique["lsh"] > 0)
 
 
 def scan_dask(
@@ -269,12 +278,16 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Client]:
     ``workers`` processes (one thread each: the aligner holds the interpreter lock)."""
     from distributed import Client, LocalCluster
 
+    # The shuffle extension announces every shuffle at WARNING level.
+    logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
     if scheduler:
         with Client(scheduler) as client:
             yield client
         return
     with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True) as cluster,
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, silence_logs=logging.ERROR
+        ) as cluster,
         Client(cluster) as client,
     ):
         yield client
