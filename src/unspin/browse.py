@@ -152,6 +152,13 @@ class DocumentView:
         }
 
 
+def _one(index: Index, sql: str, args: list[Any] | None = None) -> tuple[Any, ...]:
+    """The single row an aggregate query returns."""
+    row = index.con.execute(sql, args or []).fetchone()
+    assert row is not None, "an aggregate query returns a row"
+    return tuple(row)
+
+
 def _iso(value: object) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else None
 
@@ -223,7 +230,7 @@ def list_pairs(index: Index, f: PairFilter) -> Page:
     """Stored pairs passing ``f``, most borrowed first (then by ids: a stable order)."""
     where, args = _where(f)
     con = index.con
-    total = int(con.execute(f"SELECT count(*) {_joined(where)}", args).fetchone()[0])  # type: ignore[index]
+    total = int(_one(index, f"SELECT count(*) {_joined(where)}", args)[0])
     rows = con.execute(
         f"""
         SELECT {_PAIR_COLUMNS} {_joined(where)}
@@ -254,7 +261,7 @@ def list_families(index: Index, f: PairFilter) -> Page:
         ),
         c AS (SELECT family, count(*) AS pairs FROM p GROUP BY family)
     """
-    total = int(con.execute(f"{base} SELECT count(*) FROM f", args).fetchone()[0])  # type: ignore[index]
+    total = int(_one(index, f"{base} SELECT count(*) FROM f", args)[0])
     rows = con.execute(
         f"""{base}
         SELECT f.family, f.documents, c.pairs, f.first, f.first_date, f.last_date
@@ -292,13 +299,9 @@ def _refs(index: Index, ids: list[str]) -> dict[str, DocRef]:
 def corpus_stats(index: Index, *, recent: int = 10, families: int = 10) -> CorpusStats:
     """What the home page shows: counts, date range, outlets, recent and largest stories."""
     con = index.con
-    n_docs, first, last = con.execute(
-        "SELECT count(*), min(date), max(date) FROM documents"
-    ).fetchone()  # type: ignore[misc]
-    n_pairs, n_families = con.execute(
-        "SELECT count(*), count(DISTINCT family) FROM results"
-    ).fetchone()  # type: ignore[misc]
-    n_skipped = con.execute("SELECT count(*) FROM skipped").fetchone()[0]  # type: ignore[index]
+    n_docs, first, last = _one(index, "SELECT count(*), min(date), max(date) FROM documents")
+    n_pairs, n_families = _one(index, "SELECT count(*), count(DISTINCT family) FROM results")
+    (n_skipped,) = _one(index, "SELECT count(*) FROM skipped")
     outlets = con.execute(
         "SELECT outlet, count(*) FROM documents WHERE outlet IS NOT NULL "
         "GROUP BY outlet ORDER BY 2 DESC, 1 LIMIT 20"
@@ -416,7 +419,7 @@ def stored_pair(index: Index, source: str, derived: str) -> PairReport | None:
     if None in ids:
         return None
     docs = {s.doc_id: s.document for s in index.documents([i for i in ids if i is not None])}
-    src, der = docs[ids[0]], docs[ids[1]]  # type: ignore[index]
+    src, der = (docs[i] for i in ids if i is not None)
     fa, fb = fingerprint(src), fingerprint(der)
     passages = []
     for p in pair.get("passages", []):

@@ -29,7 +29,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -293,4 +293,4 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Client]:
         yield client
 
 
-__all__: Sequence[str] = ("DaskPlan", "dask_candidates", "dask_client", "scan_dask")
+__all__ = ["DaskPlan", "dask_candidates", "dask_client", "scan_dask"]
