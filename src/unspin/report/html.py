@@ -33,6 +33,7 @@ __all__ = [
     "passage_marks",
     "render_html",
     "segments",
+    "template_environment",
 ]
 
 #: Kinds from the most to the least literal; a text segment covered by passages of
@@ -455,17 +456,23 @@ def _doc_pane(i: int, doc: Document) -> _Pane:
 _env: Environment | None = None
 
 
+def template_environment(package: str) -> Environment:
+    """Jinja for ``package``'s ``templates`` folder, autoescape on for every template:
+    document text is only ever written escaped (the report's and the web app's rule)."""
+    return Environment(
+        loader=PackageLoader(package, "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
 def _environment() -> Environment:
     global _env
     if _env is None:
-        _env = Environment(
-            loader=PackageLoader("unspin.report", "templates"),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-        )
+        _env = template_environment("unspin.report")
     return _env
 
 

@@ -37,7 +37,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
@@ -59,7 +59,13 @@ from ..index import Index
 from ..ingest import document_from_bytes, document_from_text
 from ..pipeline import compare
 from ..records import Comparison, Document, Kind
-from ..report.html import KIND_BACKGROUND, KIND_LABEL, KIND_ORDER, render_html
+from ..report.html import (
+    KIND_BACKGROUND,
+    KIND_LABEL,
+    KIND_ORDER,
+    render_html,
+    template_environment,
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -208,13 +214,7 @@ def _document(item: TextIn, default_id: str) -> Document:
 
 
 def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("unspin.web", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment("unspin.web")
     env.globals.update(
         nav=NAV,
         version=__version__,
