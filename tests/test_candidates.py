@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from unspin.candidates import (
+    best_hits,
     corpus_candidates,
     lsh_pairs,
+    neighbour_hits,
     ngram_pairs,
     query_candidates,
     semantic_pairs,
@@ -235,3 +240,69 @@ def test_a_heavily_spun_copy_is_a_candidate_through_its_names_and_figures(
         for n in ("source.txt", "copy.txt")
     ]
     assert len(np.intersect1d(*grams)) < config.min_shared <= found[(a, b)]
+
+
+# -- the blockwise neighbour search -------------------------------------------------------
+
+
+def _reference_pairs(
+    ids: np.ndarray, vectors: np.ndarray, config: CandidateConfig
+) -> dict[tuple[int, int], float]:
+    """Each document's k nearest others by one full product, ties to the lower id."""
+    cos = vectors @ vectors.T
+    out: dict[tuple[int, int], float] = {}
+    for r in range(len(ids)):
+        ranked = sorted((-float(cos[r, c]), int(ids[c])) for c in range(len(ids)) if c != r)[
+            : config.semantic_neighbours
+        ]
+        for neg, other in ranked:
+            if -neg >= config.semantic_min_cosine:
+                key = (min(int(ids[r]), other), max(int(ids[r]), other))
+                out[key] = max(out.get(key, -2.0), -neg)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(st.integers(0, 5), min_size=1, max_size=40),
+    block=st.integers(1, 9),
+    k=st.integers(1, 4),
+)
+def test_blockwise_neighbours_are_the_full_products_whatever_the_block(
+    data: list[int], block: int, k: int
+) -> None:
+    """Few distinct directions, so many exact ties (duplicates of one story): the blocks,
+    however cut, keep the same neighbours as one product, ties going to the lower id."""
+    directions = np.stack([_unit(1, 0, 0), _unit(1, 1, 0), _unit(0, 1, 0),
+                           _unit(1, 1, 1), _unit(0, 0, 1), _unit(1, 0, 1)])  # fmt: skip
+    vectors = directions[data].astype(np.float32)
+    ids = np.arange(3, 3 + 2 * len(data), 2, dtype=np.int64)
+    config = CandidateConfig(semantic_neighbours=k, semantic_min_cosine=0.5, semantic_block=block)
+    got = semantic_pairs(ids, vectors, config)
+    want = _reference_pairs(ids, vectors, config)
+    assert set(got) == set(want)
+    assert all(got[key] == pytest.approx(want[key], abs=1e-6) for key in want)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 30), block=st.integers(1, 6), cut=st.data())
+def test_neighbours_of_column_ranges_combine_to_those_of_all_columns(
+    n: int, block: int, cut: st.DataObject
+) -> None:
+    """The Dask engine searches ranges of columns in separate tasks and keeps the best of
+    their bests: the same hits as one search over all columns."""
+    rng = np.random.default_rng(n * 31 + block)
+    vectors = rng.normal(size=(n, 4)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors[n // 2 :] = vectors[: n - n // 2]  # duplicates: ties
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    config = CandidateConfig(semantic_neighbours=2, semantic_min_cosine=0.0, semantic_block=block)
+    whole = neighbour_hits(ids, vectors, ids, vectors, config)
+    bounds = [b for b in range(block, n, block) if cut.draw(st.booleans())]
+    edges = [0, *bounds, n]
+    parts = [
+        neighbour_hits(ids, vectors, ids[s:e], vectors[s:e], config)
+        for s, e in itertools.pairwise(edges)
+    ]
+    split = best_hits(parts, 2)
+    assert all(np.array_equal(a, b) for a, b in zip(whole, split, strict=True))

@@ -21,7 +21,7 @@ from unspin.config import Config, EmbedConfig, IndexConfig
 from unspin.corpus import index_paths, scan
 from unspin.embed import load_embedder
 from unspin.errors import ConfigError, InputError
-from unspin.index import Index
+from unspin.index import AddSummary, Index
 from unspin.records import Document
 
 from .conftest import ROOT, SEED_DERIVED, SEED_SOURCE
@@ -482,3 +482,112 @@ def test_ctrl_c_exits_130_with_one_line_and_the_rerun_finishes(tmp_path: Path) -
     assert "interrupted" in lines[0] and "Traceback" not in err
     _added, unchanged = _finish_and_check(db, folder)
     assert unchanged >= BATCH and unchanged % BATCH == 0 and unchanged < N_BULK
+
+
+# -- merging parts written elsewhere (the Dask engine's indexing) ---------------------------
+
+
+def _dump(db: Path, *, by_key: bool = False) -> dict[str, list[str]]:
+    """Every table's rows, as stored, but for the times of writing (``by_key``: with each
+    row number replaced by its document's key)."""
+    doc = "d.key" if by_key else "d.doc_id"
+    out = {}
+    for table, sql in (
+        ("documents", f"SELECT {doc}, d.* EXCLUDE (added, doc_id) FROM documents d ORDER BY ALL"),
+        ("skipped", "SELECT * EXCLUDE (skipped_at) FROM skipped ORDER BY source"),
+        ("meta", "SELECT * FROM meta ORDER BY name"),
+        *(
+            (
+                t,
+                f"SELECT {doc}, c.* EXCLUDE (doc_id) FROM {t} c JOIN documents d USING (doc_id) "
+                "ORDER BY ALL",
+            )
+            for t in CHILD_TABLES
+        ),
+    ):
+        out[table] = [repr(r) for r in _query(db, sql)]
+    return out
+
+
+def _merged(parts: list[list[Document]], db: Path, config: Config) -> AddSummary:
+    embedder = load_embedder(config.embed)
+    total = AddSummary()
+    with Index(db, config=config.index) as index:
+        for i, docs in enumerate(parts):
+            path = db.parent / f"part{i}-{db.name}"
+            with Index(path, config=config.index) as part:
+                s = part.add(docs, embedder=embedder)
+                part.con.execute(
+                    "INSERT INTO meta VALUES ('part_replaced', ?), ('part_unchanged', ?)",
+                    [str(s.replaced), str(s.unchanged)],
+                )
+            m = index.merge(path)
+            total.added += m.added
+            total.replaced += m.replaced
+            total.unchanged += m.unchanged
+    return total
+
+
+@pytest.mark.parametrize("config", [LEXICAL, STATIC], ids=["lexical", "static"])
+def test_parts_merged_in_order_are_the_index_a_sequential_add_builds(
+    tmp_path: Path, config: Config
+) -> None:
+    """Changed texts, repeated keys within a part and across parts, an index that already
+    holds some of them: the same rows and counts as adding them in one run; the same row
+    numbers too, but for a key repeated in the input (its row number then depends on
+    where ``add``'s batches fall, as it does in a local run)."""
+    texts = [*UNRELATED, SEED_SOURCE.read_text(encoding="utf-8"), SEED_DERIVED.read_text("utf-8")]
+
+    def doc(key: str, text: str) -> Document:
+        return Document(id=key, text=text, path=key)
+
+    before = [doc("k0", texts[0]), doc("k1", texts[1]), doc("k2", texts[2])]
+    parts = [
+        [doc("k1", texts[1]), doc("k3", texts[3]), doc("k0", texts[4])],  # same, new, changed
+        [doc("k5", texts[5]), doc("k5", texts[6]), doc("k3", texts[3])],  # twice in a part
+        [doc("k2", texts[6]), doc("k5", texts[5]), doc("k6", texts[0])],  # back to an old text
+    ]
+    sequential, merged = tmp_path / "seq.db", tmp_path / "merged.db"
+    embedder = load_embedder(config.embed)
+    for db in (sequential, merged):
+        with Index(db, config=config.index) as index:
+            index.add(before, embedder=embedder)
+    with Index(sequential, config=config.index) as index:
+        want = index.add([d for p in parts for d in p], embedder=embedder)
+    got = _merged(parts, merged, config)
+    assert (got.added, got.replaced, got.unchanged) == (want.added, want.replaced, want.unchanged)
+    assert _dump(merged, by_key=True) == _dump(sequential, by_key=True)
+    assert _orphans(merged) == 0
+    # Without repeated keys, row numbers too.
+    once = [[d for d in p if d.path not in ("k3", "k5")] for p in parts]
+    sequential, merged = tmp_path / "seq1.db", tmp_path / "merged1.db"
+    for db in (sequential, merged):
+        with Index(db, config=config.index) as index:
+            index.add(before, embedder=embedder)
+    with Index(sequential, config=config.index) as index:
+        index.add([d for p in once for d in p], embedder=embedder)
+    _merged(once, merged, config)
+    assert _dump(merged) == _dump(sequential)
+
+
+def test_a_part_of_another_model_or_settings_is_refused_and_nothing_merged(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "i.db"
+    index_paths([_folder(tmp_path)], db, config=LEXICAL)
+    before = _dump(db)
+    part = tmp_path / "part.db"
+    with Index(part, config=STATIC.index) as p:
+        p.add([Document(id="x", text=UNRELATED[0], path="x")], embedder=load_embedder(STATIC.embed))
+    with Index(db, config=LEXICAL.index) as index, pytest.raises(ConfigError) as err:
+        index.merge(part)
+    assert "model" in str(err.value) and "\n" not in str(err.value)
+    other = tmp_path / "other.db"
+    with Index(other, config=IndexConfig(shingle_n=4)) as p:
+        p.add([Document(id="y", text=UNRELATED[0], path="y")], embedder=None)
+    with Index(db, config=LEXICAL.index) as index, pytest.raises(ConfigError):
+        index.merge(other)
+    with Index(db, config=LEXICAL.index) as index, pytest.raises(InputError) as missing:
+        index.merge(tmp_path / "none.db")
+    assert str(missing.value).startswith(str(tmp_path / "none.db") + ": ")
+    assert _dump(db) == before

@@ -478,3 +478,42 @@ def test_estimate_documents_counts_files_and_records_for_the_progress_bar(tmp_pa
     assert sum(1 for x in iter_documents([tmp_path]) if not isinstance(x, Skipped)) == 6
     (tmp_path / "d.jsonl.gz").write_bytes(gzip.compress(b'{"text": "w"}\n'))
     assert estimate_documents([tmp_path]) is None  # unknowable without reading it all
+
+
+def test_quoted_patterns_expand_to_the_files_they_match_sorted(tmp_path: Path) -> None:
+    from unspin.ingest import expand_globs
+
+    for name in ("b.jsonl", "a.jsonl", "c.parquet"):
+        (tmp_path / name).write_text("", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "d.jsonl").write_text("", encoding="utf-8")
+    # A file whose name holds pattern characters is itself, not a pattern.
+    odd = tmp_path / "odd[1].txt"
+    odd.write_text("x", encoding="utf-8")
+    assert expand_globs([str(tmp_path / "*.jsonl"), odd]) == [
+        str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), str(odd),
+    ]  # fmt: skip
+    assert expand_globs([str(tmp_path / "**" / "*.jsonl")])[-1] == str(tmp_path / "sub/d.jsonl")
+    with pytest.raises(InputError) as info:
+        expand_globs([str(tmp_path / "*.warc")])
+    assert str(info.value) == f"{tmp_path / '*.warc'}: no file matches this pattern"
+
+
+def test_input_files_read_in_runs_are_iter_documents(good: Path) -> None:
+    """The distributed index reads runs of ``input_files`` on different workers: taken
+    together, in order, they are exactly ``iter_documents``."""
+    from unspin.ingest import InputFile, input_files, read_inputs
+
+    folder = good.parent
+    _jsonl(folder / "b.jsonl", [{"text": PROSE, "id": "r1"}, {"text": PROSE + " More."}])
+    (folder / "c.pdf").write_bytes(b"%PDF-1.4\n")
+    (folder / "d.txt").write_bytes(bytes(range(256)) * 4)
+    named = folder / "named.dat"
+    named.write_text(PROSE, encoding="utf-8")
+    paths = [folder, named, folder / "missing"]
+    files = list(input_files(paths))
+    assert [f.container for f in files if isinstance(f, InputFile)].count(True) == 1
+    whole = list(iter_documents(paths))
+    runs = [files[:2], files[2:3], files[3:]]
+    assert [x for run in runs for x in read_inputs(run)] == whole
+    assert isinstance(whole[-1], Skipped) and whole[-1].source == str(folder / "missing")

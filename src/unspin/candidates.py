@@ -19,8 +19,6 @@ import numpy.typing as npt
 from .config import CandidateConfig
 from .index import Index
 
-_BLOCK_ROWS = 1024
-
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
@@ -79,13 +77,81 @@ def lsh_pairs(index: Index, config: CandidateConfig) -> set[tuple[int, int]]:
     return {(int(a), int(b)) for a, b in rows}
 
 
-def centroids(index: Index) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-    """Row numbers and mean sentence vectors of every document that has them."""
-    rows = index.con.execute("SELECT doc_id, centroid FROM embeddings ORDER BY doc_id").fetchall()
+def centroids(
+    index: Index, first: int | None = None, stop: int | None = None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Row numbers and mean sentence vectors of every document that has them (with
+    ``first`` and ``stop``, of the rows ``first <= doc_id < stop`` only)."""
+    rows = index.con.execute(
+        "SELECT doc_id, centroid FROM embeddings WHERE doc_id >= coalesce(?, 0) "
+        "AND (? IS NULL OR doc_id < ?) ORDER BY doc_id",
+        [first, stop, stop],
+    ).fetchall()
     if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     return ids, np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+
+
+def block_bounds(n: int, size: int) -> list[tuple[int, int]]:
+    """Rows ``0..n`` in blocks of ``size``: the neighbour search multiplies exactly these
+    blocks, locally or on Dask, so both compute bit for bit the same cosines."""
+    return [(s, min(n, s + size)) for s in range(0, n, size)]
+
+
+def neighbour_hits(
+    q_ids: npt.NDArray[np.int64],
+    q: npt.NDArray[np.float32],
+    c_ids: npt.NDArray[np.int64],
+    c: npt.NDArray[np.float32],
+    config: CandidateConfig,
+) -> Hits:
+    """Each query's nearest columns in one block of columns (at most
+    ``semantic_neighbours``, above ``semantic_min_cosine``, a document never its own).
+
+    Keeping the best k of every block and then the best k of those is the best k of all,
+    so the columns may be split between tasks; ties go to the lower id, so the split
+    does not change which neighbours win.
+    """
+    hits: list[Hits] = []
+    size = config.semantic_block
+    for qs, qe in block_bounds(len(q_ids), size):
+        for cs, ce in block_bounds(len(c_ids), size):
+            cos = q[qs:qe] @ c[cs:ce].T
+            r, k = np.nonzero(cos >= config.semantic_min_cosine)
+            hits.append((q_ids[qs + r], c_ids[cs + k], cos[r, k].astype(np.float64)))
+    return best_hits(hits, config.semantic_neighbours)
+
+
+Hits = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]
+
+
+def best_hits(hits: list[Hits], k: int) -> Hits:
+    """The ``k`` best hits of each query: highest cosine first, then lowest column id."""
+    if not hits:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float64)
+    qs = np.concatenate([h[0] for h in hits])
+    cs = np.concatenate([h[1] for h in hits])
+    cos = np.concatenate([h[2] for h in hits])
+    keep = qs != cs
+    qs, cs, cos = qs[keep], cs[keep], cos[keep]
+    order = np.lexsort((cs, -cos, qs))
+    qs, cs, cos = qs[order], cs[order], cos[order]
+    first = np.searchsorted(qs, qs, side="left")
+    rank = np.arange(len(qs)) - first
+    top = rank < k
+    return qs[top], cs[top], cos[top]
+
+
+def hit_pairs(hits: Hits) -> dict[tuple[int, int], float]:
+    """Hits as unordered pairs, each at its larger cosine (it may be found from both ends)."""
+    out: dict[tuple[int, int], float] = {}
+    for a, b, cos in zip(*(h.tolist() for h in hits), strict=True):
+        key = (a, b) if a < b else (b, a)
+        if cos > out.get(key, -2.0):
+            out[key] = cos
+    return out
 
 
 def semantic_pairs(
@@ -93,39 +159,24 @@ def semantic_pairs(
     vectors: npt.NDArray[np.float32],
     config: CandidateConfig,
     queries: npt.NDArray[np.float32] | None = None,
-    rows: tuple[int, int] | None = None,
 ) -> dict[tuple[int, int], float]:
     """Each document's ``semantic_neighbours`` nearest others above ``semantic_min_cosine``.
 
-    Brute force in blocks of rows (a matrix product per block): exact, and linear in
-    memory; at 100k documents of 256 dimensions it is a few minutes of BLAS at most.
-    With ``queries``, the rows are outside documents (keyed ``-1 - row``) against the index.
-    With ``rows`` (start, stop), only those query rows are looked up: the Dask engine
-    hands blocks of rows to its workers.
+    Brute force in blocks (a matrix product per block): exact, and linear in memory, but
+    quadratic in time: a few minutes of BLAS at 100k documents of 256 dimensions. With
+    ``queries``, the rows are outside documents (keyed ``-1 - row``) against the index.
     """
-    out: dict[tuple[int, int], float] = {}
-    k = config.semantic_neighbours
-    if len(ids) == 0 or k <= 0:
-        return out
-    q = vectors if queries is None else queries
-    first, stop = rows if rows is not None else (0, len(q))
-    for start in range(first, stop, _BLOCK_ROWS):
-        block = q[start : min(stop, start + _BLOCK_ROWS)] @ vectors.T
-        if queries is None:
-            own = np.arange(start, start + len(block))
-            block[own - start, own] = -1.0  # a document is not its own neighbour
-        kk = min(k, block.shape[1])
-        top = np.argpartition(-block, kk - 1, axis=1)[:, :kk]
-        for r, cols in enumerate(top):
-            for c in cols:
-                cos = float(block[r, c])
-                if cos < config.semantic_min_cosine:
-                    continue
-                a = int(ids[start + r]) if queries is None else -1 - (start + r)
-                b = int(ids[c])
-                key = (a, b) if a < b else (b, a)
-                out[key] = max(out.get(key, 0.0), cos)
-    return out
+    if len(ids) == 0 or config.semantic_neighbours <= 0:
+        return {}
+    if queries is None:
+        q_ids, q = ids, vectors
+    else:
+        q_ids, q = -1 - np.arange(len(queries), dtype=np.int64), queries
+    hits = [
+        neighbour_hits(q_ids[s:e], q[s:e], ids, vectors, config)
+        for s, e in block_bounds(len(q), config.semantic_block)
+    ]
+    return hit_pairs(best_hits(hits, config.semantic_neighbours))
 
 
 def semantic_look(

@@ -237,6 +237,10 @@ class CandidateConfig:
     #: kept above this cosine (spun copies share few n-grams but keep their meaning).
     semantic_neighbours: int = 3
     semantic_min_cosine: float = 0.9
+    #: The search multiplies blocks of this many mean vectors by as many at a time (16 MB
+    #: of cosines); the Dask engine's tasks cut on the same boundaries, so both engines
+    #: compute bit for bit the same cosines.
+    semantic_block: int = 2048
     #: A sentence in at least this many documents (and at most ``boilerplate_max_words``
     #: words long) is boilerplate learned from the corpus: a masthead, byline or wire
     #: credit. Whole copied paragraphs are longer, so a story carried by many outlets
@@ -267,6 +271,19 @@ class ServeConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DaskConfig:
+    """The Dask engine (``unspin scan --engine dask``)."""
+
+    #: Loose files (text, HTML, JSON) indexed per task. A container (JSON Lines, CSV,
+    #: Parquet, WARC) is one task whatever its size: split a crawl into files of some
+    #: thousands of records, as crawls usually are.
+    files_per_task: int = 256
+    #: The embedding-neighbour search compares blocks of this many documents' mean
+    #: vectors with blocks of as many (64 MB at 256 dimensions): no task holds them all.
+    centroid_rows_per_task: int = 65536
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Every setting of a run."""
 
@@ -278,6 +295,7 @@ class Config:
     index: IndexConfig = field(default_factory=IndexConfig)
     candidates: CandidateConfig = field(default_factory=CandidateConfig)
     serve: ServeConfig = field(default_factory=ServeConfig)
+    dask: DaskConfig = field(default_factory=DaskConfig)
 
     def __post_init__(self) -> None:
         if not 0 < self.provenance.partially < self.provenance.wholly <= 1:

@@ -32,7 +32,7 @@ from .config import Config, EmbedConfig
 from .corpus import check, index_paths, scan
 from .errors import UnspinError
 from .index import AddSummary, Index
-from .ingest import estimate_documents, load_document
+from .ingest import estimate_documents, expand_globs, load_document
 from .pan_cli import default_workers
 from .report import render_html
 from .report.corpus import CatalogEntry, result_rows, write_scan
@@ -84,6 +84,10 @@ def add_cmd(
     console = _stderr()
     started = time.perf_counter()
     summary = AddSummary()
+    try:
+        paths = [Path(p) for p in expand_globs(paths)]
+    except UnspinError as err:
+        raise _fail(str(err)) from None
     total = None if quiet else estimate_documents(paths)
     with Progress(
         TextColumn("indexing"),
@@ -181,6 +185,14 @@ def scan_cmd(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for pairs.jsonl, documents.csv, index.html.")
     ],
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Files, folders or quoted patterns ('crawl/*.jsonl') to add to the index "
+            "first, as `unspin index add` does (on the workers with --engine dask).",
+            show_default=False,
+        ),
+    ] = None,
     db: DbOption = DEFAULT_DB,
     workers: Annotated[
         int, typer.Option("--workers", help="Alignment processes (default: all cores).")
@@ -202,33 +214,45 @@ def scan_cmd(
     partitions: Annotated[
         int, typer.Option("--partitions", min=0, help="Dask partitions (default: 4 per worker).")
     ] = 0,
+    no_model: NoModelOption = False,
+    model: ModelOption = "static",
 ) -> None:
     """Find every reuse pair in the index: candidates, alignment, direction, ledger, families."""
     console = _stderr()
-    config = Config()
+    config = _config(no_model, model)
     started = time.perf_counter()
     with Progress(
-        TextColumn("aligning"),
+        TextColumn("{task.description}"),
         BarColumn(bar_width=None),
         MofNCompleteColumn(),
-        TextColumn("pairs"),
         TimeRemainingColumn(),
         console=console,
         disable=quiet,
         transient=True,
     ) as bar:
-        task = bar.add_task("align", total=None)
+        task = bar.add_task("aligning pairs", total=None)
 
         def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, description="aligning pairs", completed=done, total=total)
+
+        added = AddSummary()
+
+        def indexed(s: AddSummary) -> None:
+            bar.update(task, description="indexing documents", completed=s.seen, total=None)
 
         try:
             if engine is Engine.DASK:
-                from .dask_scan import dask_client, scan_dask
+                from .dask_scan import dask_client, index_dask, scan_dask
 
                 with dask_client(scheduler, workers or default_workers()) as client:
+                    if inputs:
+                        added = index_dask(
+                            inputs, db, client=client, config=config, progress=indexed
+                        )
                     result = scan_dask(db, client=client, config=config, partitions=partitions)
             else:
+                if inputs:
+                    added = index_paths(expand_globs(inputs), db, config=config, progress=indexed)
                 result = scan(
                     db, config=config, workers=workers or default_workers(), progress=progress
                 )
@@ -248,6 +272,12 @@ def scan_cmd(
         except UnspinError as err:
             raise _fail(str(err)) from None
     if not quiet:
+        if inputs:
+            console.print(
+                f"{added.added} added, {added.replaced} replaced, {added.unchanged} unchanged, "
+                f"{len(added.skipped)} skipped → {db}",
+                markup=False,
+            )
         n_fam = len(set(result.families.values()))
         console.print(
             f"{result.documents} documents, {result.candidates} candidate pairs "

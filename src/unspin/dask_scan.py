@@ -1,51 +1,71 @@
 """``unspin scan --engine dask``: the corpus scan on dask.distributed, laptop to cluster.
 
-The same steps as :func:`unspin.corpus.scan`, with the same library functions doing the
-work, spread over workers so that no process holds all postings or all candidate pairs:
+The same steps as ``unspin index add`` and :func:`unspin.corpus.scan`, with the same
+library functions doing the work, spread over workers so that no process holds all
+postings, all vectors or all candidate pairs:
 
+0. **Indexing** (when inputs are given, :func:`index_dask`): the input files, in
+   ``iter_documents`` order, are cut into runs (a container file alone, loose files a few
+   hundred at a time); each worker reads, fingerprints and embeds a run into a part index
+   with ``Index.add``, and the client merges the parts in input order (``Index.merge``),
+   so row numbers are those of a local ``index add``.
 1. **Postings and band keys** are read from the index in ranges of documents (each task
    opens the index read-only) into Dask DataFrames.
 2. **Candidates** (as ``candidates.ngram_pairs`` and ``lsh_pairs``): keys are counted with
    a shuffled group-by, keys in too many documents are cut *before* the join, the kept
    postings are shuffled by key so every key's documents meet in one partition, where
    they are paired; the pairs are counted with a second shuffled group-by. Embedding
-   neighbours (``semantic_pairs``) are computed block by block of query rows.
+   neighbours (``semantic_pairs``) are searched blockwise: a task compares one range of
+   mean vectors with another and keeps each query's best few; a second task per query
+   range keeps the best of those. Ranges start on the local search's block boundaries.
 3. **Alignment** partition by partition of candidates (shuffled by pair), each task
    running ``semantic_look`` and the scan's own aligner (``corpus._Aligner``) with the
    index's boilerplate for its documents.
 4. **Provenance** (``corpus.corpus_provenance``) over the pairs found — the output, not
    the candidates — on the client, which then writes the same files as the local scan.
 
-Every step is a pure function of the read-only index: a task lost with its worker is
-recomputed elsewhere and its result counted once (Dask keeps one result per task key), so
-a killed worker neither loses nor duplicates pairs. Results do not depend on the number
-of workers or partitions: candidates are keyed pairs, counts are exact, and provenance
-sorts what it is given.
+Every step is a pure function of its inputs: a task lost with its worker is recomputed
+elsewhere and its result counted once (Dask keeps one result per task key; a part index
+is written under a temporary name and renamed whole), so a killed worker neither loses
+nor duplicates documents or pairs. Results do not depend on the number of workers or
+partitions: candidates are keyed pairs, counts are exact, neighbour ties go to the lower
+row number, and provenance sorts what it is given.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import xxhash
 
-from .candidates import Candidate, centroids, semantic_look, semantic_pairs
+from .candidates import (
+    Candidate,
+    Hits,
+    best_hits,
+    centroids,
+    hit_pairs,
+    neighbour_hits,
+    semantic_look,
+)
 from .config import Config
 from .corpus import ScanResult, _Aligner, corpus_provenance
-from .errors import InputError
-from .index import Index
+from .embed import load_embedder
+from .errors import InputError, OutputError
+from .index import AddSummary, Index
+from .ingest import InputFile, Skipped, check_paths, expand_globs, input_files, read_inputs
 
 if TYPE_CHECKING:
     from distributed import Client
-
-_BLOCK_ROWS = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +83,6 @@ def _ranges(max_id: int, parts: int) -> list[tuple[int, int]]:
 
 
 _OPEN: dict[str, Index] = {}
-_CENTROIDS: dict[str, tuple[Any, Any]] = {}
 
 
 def _open(db: str, config: Config) -> Index:
@@ -124,27 +143,44 @@ def _pairs_by_key(plan: DaskPlan, table: str, column: str, *, max_docs: int, min
     return counts[counts["n"] >= min_count]
 
 
-def _semantic_block(plan: DaskPlan, start: int) -> pd.DataFrame:
-    """Embedding neighbours of one block of query rows (``candidates.semantic_pairs``)."""
-    ids, vectors = _centroids(plan.db, plan.config)
-    found = semantic_pairs(
-        ids, vectors, plan.config.candidates, rows=(start, min(len(ids), start + _BLOCK_ROWS))
-    )
+def _centroid_ranges(plan: DaskPlan) -> list[tuple[int, int | None]]:
+    """Row-number ranges of ``DaskConfig.centroid_rows_per_task`` documents with vectors
+    each, their starts on the local search's block boundaries."""
+    block = plan.config.candidates.semantic_block
+    step = max(1, plan.config.dask.centroid_rows_per_task // block) * block
+    with Index(plan.db, config=plan.config.index, read_only=True) as index:
+        starts = [int(r[0]) for r in index.con.execute(
+            "SELECT doc_id FROM (SELECT doc_id, row_number() OVER (ORDER BY doc_id) - 1 AS r "
+            "FROM embeddings) WHERE r % ? = 0 ORDER BY doc_id",
+            [step],
+        ).fetchall()]  # fmt: skip
+    stops: list[int | None] = [*starts[1:], None]
+    return list(zip(starts, stops, strict=True))
+
+
+def _neighbour_part(
+    plan: DaskPlan, queries: tuple[int, int | None], columns: tuple[int, int | None]
+) -> Hits:
+    """The nearest columns of one range of query documents within one range of columns:
+    each task holds two ranges of mean vectors, never all of them."""
+    index = _open(plan.db, plan.config)
+    q_ids, q = centroids(index, *queries)
+    c_ids, c = q_ids, q
+    if columns != queries:
+        c_ids, c = centroids(index, *columns)
+    return neighbour_hits(q_ids, q, c_ids, c, plan.config.candidates)
+
+
+def _neighbour_pairs(parts: list[Hits], k: int) -> pd.DataFrame:
+    """The best neighbours of a range of queries over all column ranges, as pairs."""
+    found = hit_pairs(best_hits(parts, k))
     return pd.DataFrame(
         {
-            "a": np.array([k[0] for k in found], dtype=np.int64),
-            "b": np.array([k[1] for k in found], dtype=np.int64),
+            "a": np.array([key[0] for key in found], dtype=np.int64),
+            "b": np.array([key[1] for key in found], dtype=np.int64),
             "cosine": np.array(list(found.values()), dtype=np.float64),
         }
     )
-
-
-def _centroids(db: str, config: Config) -> tuple[Any, Any]:
-    """Every document's mean vector, read once per worker (the neighbour search needs
-    them all: 1 KB a document, 10 GB at 10 million)."""
-    if db not in _CENTROIDS:
-        _CENTROIDS[db] = centroids(_open(db, config))
-    return _CENTROIDS[db]
 
 
 def _align_partition(part: pd.DataFrame, plan: DaskPlan) -> tuple[int, list[Any]]:
@@ -192,7 +228,6 @@ def dask_candidates(plan: DaskPlan) -> Any:
     ).rename(columns={"n": "shared"})
     lsh = _pairs_by_key(plan, "minhash", "band_key", max_docs=cfg.max_bucket, min_count=1)
     lsh = lsh.rename(columns={"n": "lsh"})
-    n_vectors = _scalar(plan, "SELECT count(*) FROM embeddings")
     meta = pd.DataFrame(
         {
             "a": pd.Series(dtype="int64"),
@@ -200,7 +235,13 @@ def dask_candidates(plan: DaskPlan) -> Any:
             "cosine": pd.Series(dtype="float64"),
         }
     )
-    blocks = [delayed(_semantic_block)(plan, s) for s in range(0, n_vectors, _BLOCK_ROWS)]
+    ranges = _centroid_ranges(plan) if cfg.semantic_neighbours > 0 else []
+    blocks = [
+        delayed(_neighbour_pairs)(
+            [delayed(_neighbour_part)(plan, q, c) for c in ranges], cfg.semantic_neighbours
+        )
+        for q in ranges
+    ]
     semantic = dd.from_delayed(blocks, meta=meta) if blocks else dd.from_pandas(meta, npartitions=1)
     # A pair found from both ends of the neighbour relation keeps its larger cosine.
     n = plan.partitions
@@ -220,6 +261,133 @@ def dask_candidates(plan: DaskPlan) -> Any:
     )
     unique = unique.reset_index()
     return unique.assign(lsh=unique["lsh"] > 0)
+
+
+# -- indexing ---------------------------------------------------------------------------------
+
+
+def input_runs(
+    paths: Sequence[str | os.PathLike[str]], files_per_task: int
+) -> list[list[InputFile | Skipped]]:
+    """The input files in ``iter_documents`` order, cut into runs, one task each: a
+    container file alone, loose files ``files_per_task`` at a time."""
+    runs: list[list[InputFile | Skipped]] = []
+    loose: list[InputFile | Skipped] = []
+    for f in input_files(paths):
+        if isinstance(f, InputFile) and f.container:
+            if loose:
+                runs.append(loose)
+                loose = []
+            runs.append([f])
+            continue
+        loose.append(f)
+        if len(loose) >= files_per_task:
+            runs.append(loose)
+            loose = []
+    if loose:
+        runs.append(loose)
+    return runs
+
+
+def _part_name(number: int, run: list[InputFile | Skipped], config: Config, model: str) -> str:
+    """A part's file name, which changes when its files or the settings do: a rerun after
+    an interruption reuses the parts already written, and only those."""
+    what: list[Any] = [config.index.shingle_n, config.index.minhash_bands,
+                       config.index.minhash_rows, model]  # fmt: skip
+    for f in run:
+        if isinstance(f, Skipped):
+            what.append([f.source, f.reason])
+            continue
+        try:
+            st = os.stat(f.source)
+            what.append([f.source, f.walked, st.st_size, st.st_mtime_ns])
+        except OSError:
+            what.append([f.source, f.walked])
+    digest = xxhash.xxh64_hexdigest(json.dumps(what).encode())
+    return f"{number:06d}-{digest}.duckdb"
+
+
+def _index_part(run: list[InputFile | Skipped], path: str, config: Config) -> str:
+    """Read and fingerprint one run of input files into a part index of its own
+    (``Index.add``, the same code as a local ``index add``); the client merges the parts
+    in input order. Written under a temporary name, so a part that exists is whole."""
+    if os.path.exists(path):
+        return path
+    tmp = f"{path}.tmp"
+    for leftover in (tmp, f"{tmp}.wal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(leftover)
+    with Index(tmp, config=config.index) as part:
+        summary = part.add(
+            read_inputs(run, config=config.ingest), embedder=load_embedder(config.embed)
+        )
+        part.con.execute(
+            "INSERT INTO meta VALUES ('part_replaced', ?), ('part_unchanged', ?)",
+            [str(summary.replaced), str(summary.unchanged)],
+        )
+    os.replace(tmp, path)
+    return path
+
+
+def index_dask(
+    paths: Sequence[str | os.PathLike[str]],
+    db: str | os.PathLike[str],
+    *,
+    client: Client,
+    config: Config | None = None,
+    progress: Callable[[AddSummary], None] | None = None,
+) -> AddSummary:
+    """``unspin index add`` on the workers of ``client``: the same index.
+
+    Workers read and fingerprint runs of input files into part indexes in
+    ``<db>.parts/`` (on storage the workers and the client share); the client merges them
+    into ``db`` in input order (``Index.merge``, one transaction per part) as they come,
+    so row numbers, and therefore the scan's output, are those of a local ``index add``.
+    An interrupted run keeps the parts written so far and the next one reuses them.
+
+    Raises:
+        InputError: A path or pattern matches nothing (checked before any work).
+        ConfigError: ``db`` was built with other settings or another model.
+    """
+    config = config or Config()
+    paths = expand_globs(paths)
+    check_paths(paths)
+    target = os.path.abspath(os.fspath(db))
+    folder = Path(f"{target}.parts")
+    model = config.embed.model if config.embed.enabled else ""
+    summary = AddSummary()
+    with Index(target, config=config.index) as index:
+        index.claim_model(model)  # another model is refused before any work is done
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError as err:
+            raise OutputError(
+                str(folder), f"cannot create the parts folder: {err.strerror}"
+            ) from None
+        runs = input_runs(paths, config.dask.files_per_task)
+        names = [str(folder / _part_name(i, run, config, model)) for i, run in enumerate(runs)]
+        futures = [
+            client.submit(_index_part, run, name, config, key=f"unspin-part-{Path(name).stem}")
+            for run, name in zip(runs, names, strict=True)
+        ]
+        for future in futures:
+            merged = index.merge(future.result())
+            future.release()
+            summary.added += merged.added
+            summary.replaced += merged.replaced
+            summary.unchanged += merged.unchanged
+            summary.skipped += merged.skipped
+            if progress is not None:
+                progress(summary)
+    for name in names:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(name)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+    return summary
+
+
+# -- the scan ---------------------------------------------------------------------------------
 
 
 def scan_dask(
@@ -293,4 +461,4 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Client]:
         yield client
 
 
-__all__ = ["DaskPlan", "dask_candidates", "dask_client", "scan_dask"]
+__all__ = ["DaskPlan", "dask_candidates", "dask_client", "index_dask", "input_runs", "scan_dask"]

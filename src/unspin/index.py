@@ -314,7 +314,14 @@ class Index:
             raise
 
     def _claim_model(self, embedder: Embedder | None) -> None:
-        name = embedder.name if embedder is not None else ""
+        self.claim_model(embedder.name if embedder is not None else "")
+
+    def claim_model(self, name: str) -> None:
+        """Record that the vectors stored here come from model ``name`` ("": none).
+
+        Raises:
+            ConfigError: The index holds vectors of another model.
+        """
         rows = self.con.execute("SELECT value FROM meta WHERE name = 'model'").fetchall()
         if not rows:
             self.con.execute("INSERT INTO meta VALUES ('model', ?)", [name])
@@ -325,6 +332,116 @@ class Index:
                 f"{self.path}: index holds embeddings of model {have}, this run uses {want}; "
                 "use the same --model (or --no-model) or a new --db"
             )
+
+    def merge(self, part: str | os.PathLike[str]) -> AddSummary:
+        """Add the documents of ``part``, an index written by ``add`` elsewhere (a worker),
+        as if its documents had been added here in its order: new keys added, changed ones
+        replaced, unchanged ones skipped, row numbers given in the part's order. One
+        transaction: the part is merged whole or not at all.
+
+        Raises:
+            InputError: ``part`` cannot be opened or is not an index.
+            ConfigError: ``part`` was built with other settings or another model.
+        """
+        source = os.fspath(part)
+        with Index(source, config=self.config, read_only=True) as p:
+            p.con.execute("SELECT 1")  # settings checked by opening it
+            model = p.model or ""
+            counts = dict(p.con.execute(
+                "SELECT name, value FROM meta WHERE name IN ('part_replaced', 'part_unchanged')"
+            ).fetchall())  # fmt: skip
+            skipped = p.skipped()
+        self.claim_model(model)
+        # Duplicates inside the part were settled as ``add`` settles them.
+        summary = AddSummary(
+            replaced=int(counts.get("part_replaced", 0)),
+            unchanged=int(counts.get("part_unchanged", 0)),
+            skipped=skipped,
+        )
+        con = self.con
+        quoted = source.replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS part (READ_ONLY)")
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                self._merge_part(summary)
+                con.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                raise
+        finally:
+            con.execute("DETACH part")
+        return summary
+
+    def _merge_part(self, summary: AddSummary) -> None:
+        con = self.con
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE part_ids AS
+            SELECT p.doc_id AS part_id, d.doc_id AS old_id,
+                   coalesce(p.content_hash = d.content_hash, false) AS same
+            FROM part.documents p LEFT JOIN documents d USING (key)
+            """
+        )
+        row = con.execute(
+            "SELECT count(*) FILTER (same), count(*) FILTER (NOT same AND old_id IS NOT NULL), "
+            "count(*) FILTER (old_id IS NULL) FROM part_ids"
+        ).fetchone()
+        assert row is not None
+        summary.unchanged += int(row[0])
+        summary.replaced += int(row[1])
+        summary.added += int(row[2])
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE old_ids AS "
+            "SELECT old_id FROM part_ids WHERE NOT same AND old_id IS NOT NULL"
+        )
+        for table in (*_CHILD_TABLES, "documents"):
+            con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT old_id FROM old_ids)")
+        incoming = np.array(
+            [int(r[0]) for r in con.execute(
+                "SELECT part_id FROM part_ids WHERE NOT same ORDER BY part_id"
+            ).fetchall()],
+            dtype=np.int64,
+        )  # fmt: skip
+        new = np.array(
+            [int(r[0]) for r in con.execute(
+                "SELECT nextval('doc_ids') FROM range(?)", [len(incoming)]
+            ).fetchall()],
+            dtype=np.int64,
+        )  # fmt: skip
+        con.register("id_map", {"part_id": incoming, "new_id": np.sort(new)})
+        try:
+            con.execute(
+                "INSERT INTO documents SELECT m.new_id, p.key, p.id, p.path, p.url, p.date, "
+                "p.title, p.outlet, p.content_hash, p.text, p.body, p.n_sentences, p.added "
+                "FROM part.documents p JOIN id_map m ON p.doc_id = m.part_id ORDER BY m.new_id"
+            )
+            con.execute(
+                "INSERT INTO postings SELECT c.hash, m.new_id, c.pos FROM part.postings c "
+                "JOIN id_map m ON c.doc_id = m.part_id ORDER BY m.new_id, c.pos, c.hash"
+            )
+            con.execute(
+                "INSERT INTO minhash SELECT c.band_key, m.new_id FROM part.minhash c "
+                "JOIN id_map m ON c.doc_id = m.part_id ORDER BY m.new_id, c.band_key"
+            )
+            con.execute(
+                "INSERT INTO sentences SELECT c.hash, c.skeleton, m.new_id, c.start_char, "
+                "c.end_char, c.words FROM part.sentences c JOIN id_map m ON c.doc_id = m.part_id "
+                "ORDER BY m.new_id, c.start_char"
+            )
+            con.execute(
+                "INSERT INTO embeddings SELECT m.new_id, c.model, c.vectors, c.centroid "
+                "FROM part.embeddings c JOIN id_map m ON c.doc_id = m.part_id ORDER BY m.new_id"
+            )
+            # A stored document is no longer skipped; a later failure to read it is recorded.
+            con.execute(
+                "DELETE FROM skipped WHERE source IN (SELECT p.key FROM part.documents p "
+                "JOIN id_map m ON p.doc_id = m.part_id)"
+            )
+            con.execute("INSERT OR REPLACE INTO skipped SELECT * FROM part.skipped")
+        finally:
+            con.unregister("id_map")
 
     def _stored_hashes(self, keys: list[str]) -> dict[str, int]:
         rows = self.con.execute(

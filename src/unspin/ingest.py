@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import glob
 import gzip
 import io
 import json
@@ -20,7 +21,7 @@ import os
 import re
 import stat
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,11 @@ __all__ = [
     "decode_bytes",
     "document_from_text",
     "estimate_documents",
+    "expand_globs",
+    "input_files",
     "iter_documents",
     "load_document",
+    "read_inputs",
 ]
 
 _JSON_SUFFIXES = frozenset({".json"})
@@ -511,6 +515,10 @@ _KINDS = {
 }
 #: Readers that also take the file gzip-compressed (``x.jsonl.gz``).
 _GZIP_KINDS = frozenset({"jsonl", "csv", "tsv", "warc"})
+#: Readers of files holding many documents.
+_CONTAINER_KINDS = frozenset({"jsonl", "csv", "tsv", "parquet", "warc"})
+#: A path with one of these is a shell pattern (as ``glob.has_magic`` tests).
+_GLOB_MAGIC = re.compile(r"[*?[]")
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 64 * 1024
 #: Parquet rows fetched at a time: a big file is streamed, not loaded.
@@ -561,7 +569,27 @@ def iter_documents(
         Documents, and a ``Skipped`` for every file or record that cannot be read.
         Bad input never ends the iteration.
     """
-    config = config or IngestConfig()
+    yield from read_inputs(input_files(paths), config=config)
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """One file of the input, as ``iter_documents`` reads it."""
+
+    source: str
+    #: Found in a folder (an unknown suffix is skipped) rather than named (read as text).
+    walked: bool
+
+    @property
+    def container(self) -> bool:
+        """Many documents in one file (JSON Lines, CSV/TSV, Parquet, WARC)."""
+        return _file_kind(os.path.basename(self.source)) in _CONTAINER_KINDS
+
+
+def input_files(paths: Sequence[str | os.PathLike[str]]) -> Iterator[InputFile | Skipped]:
+    """The files ``iter_documents`` reads, in its order, without reading them: the
+    distributed index splits this list between workers and merges their parts in order.
+    """
     for path in paths:
         source = str(path)
         try:
@@ -570,9 +598,42 @@ def iter_documents(
             yield Skipped(err.source, err.problem)
             continue
         if stat.S_ISDIR(st.st_mode):
-            yield from _walk(Path(path), config, {(st.st_dev, st.st_ino)})
+            yield from _walk(Path(path), {(st.st_dev, st.st_ino)})
         else:
-            yield from _read_file(source, config, walked=False)
+            yield InputFile(source, walked=False)
+
+
+def read_inputs(
+    files: Iterable[InputFile | Skipped], *, config: IngestConfig | None = None
+) -> Iterator[Document | Skipped]:
+    """The documents of ``input_files`` (or of a run of them), in order."""
+    config = config or IngestConfig()
+    for f in files:
+        if isinstance(f, Skipped):
+            yield f
+        else:
+            yield from _read_file(f.source, config, walked=f.walked)
+
+
+def expand_globs(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """Paths with shell patterns (``data/*.jsonl``, ``crawl/**/*.parquet``) replaced by
+    the files they match, sorted: a pattern quoted for a cluster job reaches unspin
+    unexpanded. A path that exists is kept as it is, whatever its characters.
+
+    Raises:
+        InputError: A pattern matches nothing.
+    """
+    out: list[str] = []
+    for path in paths:
+        source = str(path)
+        if os.path.lexists(source) or not _GLOB_MAGIC.search(source):
+            out.append(source)
+            continue
+        matches = sorted(glob.glob(source, recursive=True))
+        if not matches:
+            raise InputError(source, "no file matches this pattern")
+        out.extend(matches)
+    return out
 
 
 def estimate_documents(paths: Sequence[str | os.PathLike[str]]) -> int | None:
@@ -637,9 +698,7 @@ def _stat_top(path: str | os.PathLike[str], source: str) -> os.stat_result:
         raise InputError(source, f"cannot read: {_os_reason(err)}") from None
 
 
-def _walk(
-    folder: Path, config: IngestConfig, seen: set[tuple[int, int]]
-) -> Iterator[Document | Skipped]:
+def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[InputFile | Skipped]:
     """The files under ``folder`` in name order, depth first, hidden names left out."""
     try:
         with os.scandir(folder) as it:
@@ -656,7 +715,7 @@ def _walk(
         except OSError:
             is_dir = False  # the file reader says what is wrong with it
         if not is_dir:
-            yield from _read_file(str(child), config, walked=True)
+            yield InputFile(str(child), walked=True)
             continue
         try:
             st = child.stat()
@@ -667,7 +726,7 @@ def _walk(
         if (st.st_dev, st.st_ino) in seen:
             continue
         seen.add((st.st_dev, st.st_ino))
-        yield from _walk(child, config, seen)
+        yield from _walk(child, seen)
 
 
 def _file_kind(name: str) -> str | None:
