@@ -185,3 +185,166 @@ def test_the_command_writes_the_same_files(
     assert r.returncode == 0, r.stderr
     pairs = sorted((out / "pairs.jsonl").read_text(encoding="utf-8").splitlines())
     assert (pairs, (out / "documents.csv").read_bytes()) == local_files
+
+
+# -- indexing on the workers ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Loose files (the seed pair, stories, an unreadable file) in nested folders and
+    JSON Lines containers, as a crawl might be laid out."""
+    import json
+
+    root = tmp_path_factory.mktemp("inputs")
+    folder = seed_folder(root / "in" / "loose")
+    for name, text in (("a", TEXT_A), ("b", TEXT_B), ("c", TEXT_C)):
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    (folder / "broken.txt").write_bytes(bytes(range(256)) * 8)
+    for i, text in enumerate((TEXT_A, TEXT_C)):
+        with (root / "in" / f"crawl-{i}.jsonl").open("w", encoding="utf-8") as f:
+            f.write(json.dumps({"id": f"wire-{i}", "text": text, "date": "2024-03-0" + str(i + 1)}))
+            f.write("\n{not json\n")
+    return root / "in"
+
+
+def _tables(db: Path) -> dict[str, list[str]]:
+    from .test_index import _dump
+
+    return _dump(db)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_indexing_on_the_workers_builds_the_local_index_row_for_row(
+    inputs: Path, tmp_path: Path, workers: int
+) -> None:
+    from unspin.config import DaskConfig
+    from unspin.dask_scan import index_dask
+
+    config = Config(dask=DaskConfig(files_per_task=2))  # several runs of loose files
+    local = index_paths([inputs], tmp_path / "local.db", config=config)
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, processes=True) as cluster,
+        Client(cluster) as client,
+    ):
+        got = index_dask([inputs], tmp_path / "dask.db", client=client, config=config)
+        again = index_dask([inputs], tmp_path / "dask.db", client=client, config=config)
+    assert (got.added, got.replaced, got.unchanged) == (local.added, 0, 0)
+    assert sorted(s.source for s in got.skipped) == sorted(s.source for s in local.skipped)
+    assert len(local.skipped) == 3  # the binary file and a bad line in each container
+    assert _tables(tmp_path / "dask.db") == _tables(tmp_path / "local.db")
+    assert (again.added, again.unchanged) == (0, local.added)
+    assert not (tmp_path / "dask.db.parts").exists()  # parts are removed once merged
+
+
+def test_a_rerun_reuses_the_parts_already_written_and_redoes_a_torn_one(
+    inputs: Path, tmp_path: Path
+) -> None:
+    """An interrupted run leaves whole parts (written under a temporary name, renamed
+    when done) and perhaps a torn temporary file: the rerun merges the whole ones as they
+    are and writes the rest again."""
+    from unspin.config import DaskConfig
+    from unspin.dask_scan import _index_part, _part_name, index_dask, input_runs
+
+    config = Config(dask=DaskConfig(files_per_task=2))
+    db = tmp_path / "i.db"
+    runs = input_runs([str(inputs)], 2)
+    folder = Path(f"{db}.parts")
+    folder.mkdir()
+    names = [str(folder / _part_name(i, run, config, "static")) for i, run in enumerate(runs)]
+    _index_part(runs[0], names[0], config)
+    whole = os.stat(names[0]).st_mtime_ns
+    Path(f"{names[1]}.tmp").write_bytes(b"torn: half a DuckDB file")
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=True) as cluster,
+        Client(cluster) as client,
+    ):
+        reused: list[float] = []
+        orig = Index.merge
+
+        def merge(self: Index, part: str | os.PathLike[str]) -> object:
+            if str(part) == names[0]:
+                reused.append(os.stat(part).st_mtime_ns)
+            return orig(self, part)
+
+        Index.merge = merge  # type: ignore[method-assign,assignment]
+        try:
+            index_dask([inputs], db, client=client, config=config)
+        finally:
+            Index.merge = orig  # type: ignore[method-assign]
+    assert reused == [whole]
+    local = tmp_path / "local.db"
+    index_paths([inputs], local, config=config)
+    assert _tables(db) == _tables(local)
+    assert not folder.exists()
+
+
+def test_bad_inputs_are_refused_in_one_line_before_any_work(inputs: Path, tmp_path: Path) -> None:
+    from unspin.dask_scan import index_dask
+    from unspin.errors import InputError
+
+    db = tmp_path / "i.db"
+    index_paths([inputs / "crawl-0.jsonl"], db, config=Config())
+    before = _tables(db)
+    for bad, problem in (
+        (tmp_path / "missing", "no such file or directory"),
+        (str(inputs / "*.parquet"), "no file matches this pattern"),
+    ):
+        with pytest.raises(InputError) as err:
+            index_dask([inputs, bad], db, client=None, config=Config())  # type: ignore[arg-type]
+        assert str(err.value) == f"{bad}: {problem}"
+    assert _tables(db) == before
+
+
+def test_scan_with_inputs_on_dask_writes_the_files_of_index_add_then_scan(
+    inputs: Path, tmp_path: Path
+) -> None:
+    """The whole job from a quoted pattern and a folder, on a 2-worker cluster, against
+    ``unspin index add`` then ``unspin scan`` on this machine."""
+    from .test_index import _unspin
+
+    given = [str(inputs / "crawl-*.jsonl"), str(inputs / "loose")]
+    r = _unspin("index", "add", *given, "--db", str(tmp_path / "l.db"), "-q")
+    assert r.returncode == 0, r.stderr
+    r = _unspin("scan", "--db", str(tmp_path / "l.db"), "--out", str(tmp_path / "l"), "--no-html",
+                "-q")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    r = _unspin(
+        "scan", *given, "--db", str(tmp_path / "d.db"), "--out", str(tmp_path / "d"),
+        "--engine", "dask", "--workers", "2", "--no-html",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "added" in r.stderr and "reuse pairs" in r.stderr
+
+    def files(out: Path) -> tuple[list[str], bytes]:
+        pairs = sorted((out / "pairs.jsonl").read_text(encoding="utf-8").splitlines())
+        return pairs, (out / "documents.csv").read_bytes()
+
+    assert len(files(tmp_path / "l")[0]) >= 4
+    assert files(tmp_path / "d") == files(tmp_path / "l")
+
+
+def test_the_neighbour_search_in_small_blocks_on_dask_is_the_local_one(
+    small_index: Path, tmp_path: Path
+) -> None:
+    """Mean vectors in ranges of two documents: every task holds two small ranges, none
+    all of them, and the scan still writes the local scan's files."""
+    from dataclasses import replace
+
+    from unspin.config import DaskConfig
+    from unspin.dask_scan import DaskPlan, _centroid_ranges
+
+    config = Config(
+        candidates=replace(Config().candidates, semantic_block=2, semantic_min_cosine=0.5),
+        dask=DaskConfig(centroid_rows_per_task=2),
+    )
+    ranges = _centroid_ranges(DaskPlan(str(small_index), config, 2))
+    assert len(ranges) >= 4
+    want = write(scan(small_index, config=config, workers=1), small_index, tmp_path / "l")
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
+        Client(cluster) as client,
+    ):
+        result = scan_dask(small_index, client=client, config=config, partitions=3)
+    assert result.candidates > 0
+    assert write(result, small_index, tmp_path / "d") == want

@@ -235,7 +235,7 @@ def scan_cmd(
         def progress(done: int, total: int) -> None:
             bar.update(task, description="aligning pairs", completed=done, total=total)
 
-        added = AddSummary()
+        added, indexed_s = AddSummary(), 0.0
 
         def indexed(s: AddSummary) -> None:
             bar.update(task, description="indexing documents", completed=s.seen, total=None)
@@ -249,10 +249,12 @@ def scan_cmd(
                         added = index_dask(
                             inputs, db, client=client, config=config, progress=indexed
                         )
+                        indexed_s = time.perf_counter() - started
                     result = scan_dask(db, client=client, config=config, partitions=partitions)
             else:
                 if inputs:
                     added = index_paths(expand_globs(inputs), db, config=config, progress=indexed)
+                    indexed_s = time.perf_counter() - started
                 result = scan(
                     db, config=config, workers=workers or default_workers(), progress=progress
                 )
@@ -275,7 +277,7 @@ def scan_cmd(
         if inputs:
             console.print(
                 f"{added.added} added, {added.replaced} replaced, {added.unchanged} unchanged, "
-                f"{len(added.skipped)} skipped → {db}",
+                f"{len(added.skipped)} skipped in {indexed_s:.1f} s → {db}",
                 markup=False,
             )
         n_fam = len(set(result.families.values()))
