@@ -111,8 +111,8 @@ def _aligning(key: object) -> bool:
 
 
 @pytest.fixture(scope="module")
-def planted_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """1,000 planted Reuters documents (``benchmarks/planted.py --scale``), lexical."""
+def planted_corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """1,000 planted Reuters documents (``benchmarks/planted.py --scale``)."""
     import subprocess
     import sys
 
@@ -124,10 +124,15 @@ def planted_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
          "--data", str(data)],
         check=True, capture_output=True,
     )  # fmt: skip
-    db = root / "i.db"
-    index_paths([root / "corpus.jsonl"], db, config=Config())
-    yield db
+    yield root / "corpus.jsonl"
     shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def planted_index(planted_corpus: Path) -> Path:
+    db = planted_corpus.parent / "i.db"
+    index_paths([planted_corpus], db, config=Config())
+    return db
 
 
 @pytest.mark.corpus
@@ -348,3 +353,56 @@ def test_the_neighbour_search_in_small_blocks_on_dask_is_the_local_one(
         result = scan_dask(small_index, client=client, config=config, partitions=3)
     assert result.candidates > 0
     assert write(result, small_index, tmp_path / "d") == want
+
+
+def _indexing(key: object) -> bool:
+    return "unspin-part-" in str(key)
+
+
+@pytest.mark.corpus
+@pytest.mark.slow
+def test_a_worker_killed_mid_indexing_loses_and_duplicates_nothing(
+    planted_corpus: Path, tmp_path: Path
+) -> None:
+    """The planted corpus as eight JSON Lines files, indexed on 2 workers; one worker is
+    SIGKILLed once a part is whole while it writes another. The index is the local one."""
+    from unspin.dask_scan import index_dask
+
+    lines = planted_corpus.read_text(encoding="utf-8").splitlines(keepends=True)
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    for i in range(8):
+        (folder / f"{i}.jsonl").write_text("".join(lines[i::8]), encoding="utf-8")
+    local = index_paths([folder], tmp_path / "local.db", config=Config())
+    db = tmp_path / "dask.db"
+    parts = Path(f"{db}.parts")
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
+        Client(cluster) as client,
+    ):
+        pids = client.run(os.getpid)
+        found: dict[str, object] = {}
+
+        def run() -> None:
+            try:
+                found["summary"] = index_dask([folder], db, client=client, config=Config())
+            except BaseException as err:  # reported below
+                found["error"] = err
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        victim = None
+        deadline = time.monotonic() + 300
+        while victim is None and thread.is_alive() and time.monotonic() < deadline:
+            whole = list(parts.glob("*.duckdb")) if parts.exists() else []
+            busy = [w for w, keys in client.processing().items() if any(map(_indexing, keys))]
+            if whole and busy:
+                victim = busy[0]
+            time.sleep(0.01)
+        assert victim is not None, "the indexing ended before a worker could be killed"
+        os.kill(pids[victim], signal.SIGKILL)
+        thread.join(timeout=600)
+        assert "error" not in found, found.get("error")
+    summary = found["summary"]
+    assert summary.added == local.added == len(lines)  # type: ignore[attr-defined]
+    assert _tables(db) == _tables(tmp_path / "local.db")

@@ -111,16 +111,27 @@ def neighbour_hits(
 
     Keeping the best k of every block and then the best k of those is the best k of all,
     so the columns may be split between tasks; ties go to the lower id, so the split
-    does not change which neighbours win.
+    does not change which neighbours win. Only the best k of a block are kept (and any
+    tied with the k-th), never every pair above the cosine: many stories of one beat are
+    that close, and their pairs would number in the hundreds of millions.
     """
-    hits: list[Hits] = []
+    k = config.semantic_neighbours
     size = config.semantic_block
+    found: list[Hits] = []
+    if k <= 0:
+        return best_hits(found, k)
     for qs, qe in block_bounds(len(q_ids), size):
+        hits: list[Hits] = []
         for cs, ce in block_bounds(len(c_ids), size):
             cos = q[qs:qe] @ c[cs:ce].T
-            r, k = np.nonzero(cos >= config.semantic_min_cosine)
-            hits.append((q_ids[qs + r], c_ids[cs + k], cos[r, k].astype(np.float64)))
-    return best_hits(hits, config.semantic_neighbours)
+            cos[q_ids[qs:qe, None] == c_ids[None, cs:ce]] = -np.inf  # never its own neighbour
+            kk = min(k, ce - cs)
+            kth = np.partition(cos, ce - cs - kk, axis=1)[:, ce - cs - kk]
+            floor = np.maximum(kth, np.float32(config.semantic_min_cosine))
+            r, j = np.nonzero(cos >= floor[:, None])
+            hits.append((q_ids[qs + r], c_ids[cs + j], cos[r, j].astype(np.float64)))
+        found.append(best_hits(hits, k))
+    return best_hits(found, k)
 
 
 Hits = tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]
