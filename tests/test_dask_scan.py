@@ -210,6 +210,13 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
         with (root / "in" / f"crawl-{i}.jsonl").open("w", encoding="utf-8") as f:
             f.write(json.dumps({"id": f"wire-{i}", "text": text, "date": "2024-03-0" + str(i + 1)}))
             f.write("\n{not json\n")
+    import duckdb
+
+    duckdb.sql(
+        "COPY (SELECT * FROM (VALUES ('feed-1', ?, DATE '2024-03-05'), ('feed-2', ?, NULL)) "
+        "t(id, text, date)) TO ? (FORMAT parquet)",
+        params=[TEXT_B, TEXT_A[: len(TEXT_A) // 2], str(root / "in" / "feed.parquet")],
+    )
     return root / "in"
 
 
@@ -293,7 +300,7 @@ def test_bad_inputs_are_refused_in_one_line_before_any_work(inputs: Path, tmp_pa
     before = _tables(db)
     for bad, problem in (
         (tmp_path / "missing", "no such file or directory"),
-        (str(inputs / "*.parquet"), "no file matches this pattern"),
+        (str(inputs / "*.warc.gz"), "no file matches this pattern"),
     ):
         with pytest.raises(InputError) as err:
             index_dask([inputs, bad], db, client=None, config=Config())  # type: ignore[arg-type]
@@ -406,3 +413,34 @@ def test_a_worker_killed_mid_indexing_loses_and_duplicates_nothing(
     summary = found["summary"]
     assert summary.added == local.added == len(lines)  # type: ignore[attr-defined]
     assert _tables(db) == _tables(tmp_path / "local.db")
+
+
+def test_a_run_that_fails_on_the_workers_is_one_line_and_earlier_parts_stay_merged(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task that fails for good (here: the reader raises inside the worker, in-process
+    so the failure can be planted) ends the run with one line naming its files; the parts
+    merged before it stay in the index, and the rest are there for the next run."""
+    from unspin import dask_scan
+    from unspin.errors import InputError
+
+    real = dask_scan.read_inputs
+
+    def failing(run: list[object], **kw: object) -> object:
+        if any("crawl-1" in getattr(f, "source", "") for f in run):
+            raise RuntimeError("disk on fire\nsecond line")
+        return real(run, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dask_scan, "read_inputs", failing)
+    db = tmp_path / "i.db"
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster,
+        Client(cluster) as client,
+        pytest.raises(InputError) as err,
+    ):
+        dask_scan.index_dask([inputs], db, client=client, config=Config())
+    assert str(err.value) == (
+        f"{inputs / 'crawl-1.jsonl'}: indexing failed on the workers: RuntimeError: disk on fire"
+    )
+    with Index(db, read_only=True) as index:
+        assert [p for _, p in index.catalog()] == [f"{inputs / 'crawl-0.jsonl'}#1"]

@@ -60,7 +60,7 @@ from .candidates import (
 from .config import Config
 from .corpus import ScanResult, _Aligner, corpus_provenance
 from .embed import load_embedder
-from .errors import InputError, OutputError
+from .errors import InputError, OutputError, UnspinError
 from .index import AddSummary, Index
 from .ingest import InputFile, Skipped, check_paths, expand_globs, input_files, read_inputs
 
@@ -329,6 +329,22 @@ def _index_part(run: list[InputFile | Skipped], path: str, config: Config) -> st
     return path
 
 
+def _part(run: list[InputFile | Skipped], future: Any) -> str:
+    """The finished part of ``run``; a task that failed for good (its worker died each
+    time it ran it, say) is one line naming the run's files."""
+    try:
+        return str(future.result())
+    except UnspinError:
+        raise
+    except Exception as err:
+        files = [f.source for f in run]
+        where = files[0] if len(files) == 1 else f"{files[0]} (and {len(files) - 1} more files)"
+        why = (str(err).strip().splitlines() or [""])[0]
+        raise InputError(
+            where, f"indexing failed on the workers: {type(err).__name__}: {why}"
+        ) from None
+
+
 def index_dask(
     paths: Sequence[str | os.PathLike[str]],
     db: str | os.PathLike[str],
@@ -370,8 +386,8 @@ def index_dask(
             client.submit(_index_part, run, name, config, key=f"unspin-part-{Path(name).stem}")
             for run, name in zip(runs, names, strict=True)
         ]
-        for future in futures:
-            merged = index.merge(future.result())
+        for run, future in zip(runs, futures, strict=True):
+            merged = index.merge(_part(run, future))
             future.release()
             summary.added += merged.added
             summary.replaced += merged.replaced
