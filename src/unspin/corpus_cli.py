@@ -217,7 +217,8 @@ def scan_cmd(
     no_model: NoModelOption = False,
     model: ModelOption = "static",
 ) -> None:
-    """Find every reuse pair in the index: candidates, alignment, direction, ledger, families."""
+    """Find every reuse pair in the index (adding PATHs to it first): candidates, alignment,
+    direction, ledger, families."""
     console = _stderr()
     config = _config(no_model, model)
     started = time.perf_counter()

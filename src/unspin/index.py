@@ -344,8 +344,8 @@ class Index:
             ConfigError: ``part`` was built with other settings or another model.
         """
         source = os.fspath(part)
+        # Opening it checks its settings against this index's.
         with Index(source, config=self.config, read_only=True) as p:
-            p.con.execute("SELECT 1")  # settings checked by opening it
             model = p.model or ""
             counts = dict(p.con.execute(
                 "SELECT name, value FROM meta WHERE name IN ('part_replaced', 'part_unchanged')"
