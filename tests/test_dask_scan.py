@@ -8,8 +8,9 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -28,6 +29,7 @@ from distributed import Client, LocalCluster
 from unspin.dask_scan import scan_dask
 
 pytestmark = pytest.mark.dask
+T = TypeVar("T")
 
 
 def write(result: ScanResult, db: Path, out: Path) -> tuple[list[str], bytes]:
@@ -145,36 +147,46 @@ def test_a_worker_killed_mid_scan_loses_and_duplicates_nothing(
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
         Client(cluster) as client,
     ):
-        pids = client.run(os.getpid)
-        found: dict[str, object] = {}
 
-        def run() -> None:
-            try:
-                found["result"] = scan_dask(
-                    planted_index, client=client, config=Config(), partitions=16
-                )
-            except BaseException as err:  # reported below
-                found["error"] = err
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        # Wait until alignment is under way (some of its tasks done, others running),
-        # then kill the worker running one of them.
-        victim = None
-        deadline = time.monotonic() + 300
-        while victim is None and thread.is_alive() and time.monotonic() < deadline:
+        def aligning() -> list[str]:
+            # Alignment under way: some of its tasks done, others running.
             done = [k for keys in client.has_what().values() for k in keys if _aligning(k)]
             busy = [w for w, keys in client.processing().items() if any(map(_aligning, keys))]
-            if done and busy:
-                victim = busy[0]
-            time.sleep(0.02)
-        assert victim is not None, "the scan ended before a worker could be killed"
-        os.kill(pids[victim], signal.SIGKILL)
-        thread.join(timeout=600)
-        assert "error" not in found, found.get("error")
+            return busy if done else []
+
+        result = _kill_a_worker_during(
+            client,
+            lambda: scan_dask(planted_index, client=client, config=Config(), partitions=16),
+            aligning,
+        )
         assert client.run(os.getpid)  # the nanny brought a worker back
-    got = write(found["result"], planted_index, tmp_path / "d")  # type: ignore[arg-type]
-    assert got == want
+    assert write(result, planted_index, tmp_path / "d") == want
+
+
+def _kill_a_worker_during(client: Client, job: Callable[[], T], busy: Callable[[], list[str]]) -> T:
+    """Run ``job`` in a thread; as soon as ``busy()`` names workers, SIGKILL the first;
+    the job's result once it finishes (it must, without an error)."""
+    pids = client.run(os.getpid)
+    found: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            found["result"] = job()
+        except BaseException as err:  # reported below
+            found["error"] = err
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    victims: list[str] = []
+    deadline = time.monotonic() + 300
+    while not victims and thread.is_alive() and time.monotonic() < deadline:
+        victims = busy()
+        time.sleep(0.01)
+    assert victims, "the job ended before a worker could be killed"
+    os.kill(pids[victims[0]], signal.SIGKILL)
+    thread.join(timeout=600)
+    assert "error" not in found, found.get("error")
+    return found["result"]  # type: ignore[no-any-return]
 
 
 def test_the_command_writes_the_same_files(
@@ -387,31 +399,18 @@ def test_a_worker_killed_mid_indexing_loses_and_duplicates_nothing(
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
         Client(cluster) as client,
     ):
-        pids = client.run(os.getpid)
-        found: dict[str, object] = {}
 
-        def run() -> None:
-            try:
-                found["summary"] = index_dask([folder], db, client=client, config=Config())
-            except BaseException as err:  # reported below
-                found["error"] = err
-
-        thread = threading.Thread(target=run)
-        thread.start()
-        victim = None
-        deadline = time.monotonic() + 300
-        while victim is None and thread.is_alive() and time.monotonic() < deadline:
+        def writing_after_a_whole_part() -> list[str]:
             whole = list(parts.glob("*.duckdb")) if parts.exists() else []
             busy = [w for w, keys in client.processing().items() if any(map(_indexing, keys))]
-            if whole and busy:
-                victim = busy[0]
-            time.sleep(0.01)
-        assert victim is not None, "the indexing ended before a worker could be killed"
-        os.kill(pids[victim], signal.SIGKILL)
-        thread.join(timeout=600)
-        assert "error" not in found, found.get("error")
-    summary = found["summary"]
-    assert summary.added == local.added == len(lines)  # type: ignore[attr-defined]
+            return busy if whole else []
+
+        summary = _kill_a_worker_during(
+            client,
+            lambda: index_dask([folder], db, client=client, config=Config()),
+            writing_after_a_whole_part,
+        )
+    assert summary.added == local.added == len(lines)
     assert _tables(db) == _tables(tmp_path / "local.db")
 
 

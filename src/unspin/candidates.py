@@ -145,8 +145,6 @@ def best_hits(hits: list[Hits], k: int) -> Hits:
     qs = np.concatenate([h[0] for h in hits])
     cs = np.concatenate([h[1] for h in hits])
     cos = np.concatenate([h[2] for h in hits])
-    keep = qs != cs
-    qs, cs, cos = qs[keep], cs[keep], cos[keep]
     order = np.lexsort((cs, -cos, qs))
     qs, cs, cos = qs[order], cs[order], cos[order]
     first = np.searchsorted(qs, qs, side="left")
